@@ -1,0 +1,192 @@
+"""Exceptions of aurora-edc.
+
+Every error that aurora-edc raises derives from :class:`AuroraEDCError`, and each
+subclass also derives from the builtin exception that matches its meaning, so
+callers can catch either. Errors of the libraries underneath (lxml, xmlschema,
+pyshacl, rdflib, signxml, cryptography, joserfc) are translated at the boundary
+with ``raise ... from exc``; their originals stay reachable as ``__cause__``.
+
+The tree::
+
+    AuroraEDCError
+    ├── ArtefactError                    an official artefact cannot be used
+    │   ├── ArtefactNotFoundError        (LookupError) not in mirror, cache or catalogue
+    │   └── ArtefactIntegrityError       (ValueError) SHA-256 differs from the pin
+    ├── RecordError                      (ValueError) a record breaks a rule
+    │   └── UnknownCodeError             (LookupError) a code is not in its code list
+    ├── InputError                       (ValueError) an input document is unusable
+    │   └── UnsafeXMLError               XML refused: DTD, entity, limits
+    ├── ConformanceError                 (ValueError) a document does not conform
+    │   ├── SHACLConformanceError        SHACL results with severity Violation
+    │   └── XSDConformanceError          XML Schema errors
+    ├── SealError                        (ValueError) a seal cannot be made
+    │   ├── KeyMaterialError             key or certificate unusable or too weak
+    │   └── IssuerMismatchError          credential issuer differs from certificate
+    ├── VerificationError                (ValueError) a seal cannot be checked at all
+    └── HandoffError                     (ConnectionError) a wallet route failed
+
+Errors that concern one place in one input carry that place: the record id and
+the field path for records, the XPath and source line for XML, the focus node
+and shape for SHACL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "ArtefactError",
+    "ArtefactIntegrityError",
+    "ArtefactNotFoundError",
+    "AuroraEDCError",
+    "ConformanceError",
+    "HandoffError",
+    "InputError",
+    "IssuerMismatchError",
+    "KeyMaterialError",
+    "RecordError",
+    "SHACLConformanceError",
+    "SealError",
+    "UnknownCodeError",
+    "UnsafeXMLError",
+    "VerificationError",
+    "XSDConformanceError",
+    "shorten",
+]
+
+_MAX_SHOWN = 120
+
+
+def shorten(value: object, limit: int = _MAX_SHOWN) -> str:
+    """Return ``repr(value)`` cut to ``limit`` characters for error messages.
+
+    Args:
+        value: Anything to show in a message.
+        limit: Longest text returned; longer text ends in ``...``.
+
+    Returns:
+        A printable, bounded representation.
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+
+    return text[: limit - 3] + "..."
+
+
+class AuroraEDCError(Exception):
+    """Root of every error that aurora-edc raises."""
+
+
+class ArtefactError(AuroraEDCError):
+    """An official artefact (shape, context, schema, code list) is unusable."""
+
+
+class ArtefactNotFoundError(ArtefactError, LookupError):
+    """An artefact is in neither the mirror, the cache nor the catalogue."""
+
+
+class ArtefactIntegrityError(ArtefactError, ValueError):
+    """An artefact's bytes do not match the SHA-256 pinned in the catalogue."""
+
+
+class RecordError(AuroraEDCError, ValueError):
+    """A record breaks a rule of the record model.
+
+    Attributes:
+        record_id: Identifier of the record (award or specification id), or the
+            source position such as ``roster.csv:12`` when no id is known.
+        path: Field path inside the record, such as ``learner.date_of_birth``.
+        rule: What the field must satisfy.
+    """
+
+    def __init__(self, message: str, *, record_id: str | None = None,
+                 path: str | None = None, rule: str | None = None) -> None:
+        self.record_id = record_id
+        self.path = path
+        self.rule = rule
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        where = [part for part in (self.record_id, self.path) if part]
+        prefix = f"{' '.join(where)}: " if where else ""
+
+        return prefix + str(self.args[0])
+
+
+class UnknownCodeError(RecordError, LookupError):
+    """A controlled-vocabulary value is not a concept of its code list."""
+
+
+class InputError(AuroraEDCError, ValueError):
+    """An input document cannot be read: bad syntax, wrong kind, too large.
+
+    Attributes:
+        source: File name or other label of the input.
+        line: Source line of the fault, when known.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None,
+                 line: int | None = None) -> None:
+        self.source = source
+        self.line = line
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        if self.source is None:
+            return str(self.args[0])
+        at = f"{self.source}:{self.line}" if self.line else self.source
+
+        return f"{at}: {self.args[0]}"
+
+
+class UnsafeXMLError(InputError):
+    """XML refused by the hardened parser: DTD, entity, or a size limit."""
+
+
+class ConformanceError(AuroraEDCError, ValueError):
+    """A document does not conform to a profile or schema.
+
+    Attributes:
+        results: The individual findings (SHACL results or XSD errors).
+    """
+
+    def __init__(self, message: str, results: Sequence[object] = ()) -> None:
+        self.results = tuple(results)
+        super().__init__(message)
+
+
+class SHACLConformanceError(ConformanceError):
+    """SHACL validation found results of severity Violation."""
+
+
+class XSDConformanceError(ConformanceError):
+    """XML Schema validation found errors."""
+
+
+class SealError(AuroraEDCError, ValueError):
+    """A seal cannot be made."""
+
+
+class KeyMaterialError(SealError):
+    """A key or certificate is unusable, or weaker than the policy allows."""
+
+
+class IssuerMismatchError(SealError):
+    """The credential's issuer identifier differs from the seal certificate's."""
+
+
+class VerificationError(AuroraEDCError, ValueError):
+    """A sealed document cannot be verified at all (not a failed verification)."""
+
+
+class HandoffError(AuroraEDCError, ConnectionError):
+    """A wallet route (Europass deposit, OpenID4VCI) failed.
+
+    Attributes:
+        status: HTTP status code, when the failure came from a response.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)

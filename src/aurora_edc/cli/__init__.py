@@ -1,0 +1,29 @@
+"""The ``aurora-edc`` command line.
+
+Each command lives in its own private module and is registered here. Exit
+codes are the same across commands: 0 success (everything conforms, verified
+or written), 1 a document or record failed a check, 2 unusable input or usage.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from . import _artefacts
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="aurora-edc",
+    help="Issue, check, seal and hand off European Digital Credentials (EDC).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+app.add_typer(_artefacts.app, name="artefacts")
+
+
+def main() -> None:
+    """Run the command line (the ``aurora-edc`` console script)."""
+    app()

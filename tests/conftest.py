@@ -1,0 +1,35 @@
+"""Shared fixtures: the artefact mirror is ``../shared`` beside the checkout."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("AURORA_EDC_SHARED", ROOT.parent / "shared")).resolve()
+FIXTURES = ROOT / "fixtures"
+
+# Tests never touch the network: every artefact comes from the shared mirror,
+# and the user cache is a throw-away directory.
+os.environ["AURORA_EDC_ARTEFACTS"] = str(SHARED)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    os.environ["AURORA_EDC_CACHE"] = str(tmp_path_factory.mktemp("artefact-cache"))
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The mirror of official artefacts (EC ELM files, W3C contexts)."""
+    if not (SHARED / "elm").is_dir():
+        pytest.fail(f"official artefacts not found at {SHARED}; set AURORA_EDC_SHARED")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """The shipped example records."""
+    return FIXTURES
