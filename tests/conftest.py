@@ -33,3 +33,20 @@ def shared() -> Path:
 def fixtures_dir() -> Path:
     """The shipped example records."""
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def test_pki():  # type: ignore[no-untyped-def]
+    """A throw-away root CA and intermediate CA (aurora_edc.testing.TestPKI)."""
+    from aurora_edc.testing import TestPKI
+
+    return TestPKI()
+
+
+@pytest.fixture(scope="session")
+def tsa(test_pki):  # type: ignore[no-untyped-def]
+    """A running RFC 3161 TSA on 127.0.0.1, issued by ``test_pki``."""
+    from aurora_edc.testing import TimestampAuthority
+
+    with TimestampAuthority(test_pki) as authority:
+        yield authority

@@ -11,19 +11,23 @@ The tree::
     AuroraEDCError
     ├── ArtefactError                    an official artefact cannot be used
     │   ├── ArtefactNotFoundError        (LookupError) not in mirror, cache or catalogue
+    │   │   └── UnknownProfileError      (LookupError) no SHACL profile by that name
     │   └── ArtefactIntegrityError       (ValueError) SHA-256 differs from the pin
     ├── RecordError                      (ValueError) a record breaks a rule
     │   └── UnknownCodeError             (LookupError) a code is not in its code list
     ├── InputError                       (ValueError) an input document is unusable
-    │   └── UnsafeXMLError               XML refused: DTD, entity, limits
+    │   ├── UnsafeXMLError               XML refused: DTD, entity, limits
+    │   └── AlreadySealedError           a sealed credential where an unsealed one is needed
     ├── ConformanceError                 (ValueError) a document does not conform
     │   ├── SHACLConformanceError        SHACL results with severity Violation
     │   └── XSDConformanceError          XML Schema errors
     ├── SealError                        (ValueError) a seal cannot be made
     │   ├── KeyMaterialError             key or certificate unusable or too weak
-    │   └── IssuerMismatchError          credential issuer differs from certificate
+    │   ├── IssuerMismatchError          credential issuer differs from certificate
+    │   └── TimestampAuthorityError      (ConnectionError) the TSA failed or refused
     ├── VerificationError                (ValueError) a seal cannot be checked at all
     └── HandoffError                     (ConnectionError) a wallet route failed
+        └── PayloadTooLargeError         (ValueError) a credential exceeds a size limit
 
 Errors that concern one place in one input carry that place: the record id and
 the field path for records, the XPath and source line for XML, the focus node
@@ -35,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "AlreadySealedError",
     "ArtefactError",
     "ArtefactIntegrityError",
     "ArtefactNotFoundError",
@@ -44,10 +49,13 @@ __all__ = [
     "InputError",
     "IssuerMismatchError",
     "KeyMaterialError",
+    "PayloadTooLargeError",
     "RecordError",
     "SHACLConformanceError",
     "SealError",
+    "TimestampAuthorityError",
     "UnknownCodeError",
+    "UnknownProfileError",
     "UnsafeXMLError",
     "VerificationError",
     "XSDConformanceError",
@@ -84,6 +92,10 @@ class ArtefactError(AuroraEDCError):
 
 class ArtefactNotFoundError(ArtefactError, LookupError):
     """An artefact is in neither the mirror, the cache nor the catalogue."""
+
+
+class UnknownProfileError(ArtefactNotFoundError):
+    """No SHACL profile (shape files and their imports) has the name asked for."""
 
 
 class ArtefactIntegrityError(ArtefactError, ValueError):
@@ -141,7 +153,25 @@ class InputError(AuroraEDCError, ValueError):
 
 
 class UnsafeXMLError(InputError):
-    """XML refused by the hardened parser: DTD, entity, or a size limit."""
+    """XML refused by the hardened parser: DTD, entity, or a size limit.
+
+    Attributes:
+        rule: The safety rule that refused the input, such as ``doctype`` or
+            ``max-depth`` (see :mod:`aurora_edc._xmlsafe`).
+    """
+
+    def __init__(self, message: str, *, rule: str | None = None,
+                 source: str | None = None, line: int | None = None) -> None:
+        self.rule = rule
+        super().__init__(message, source=source, line=line)
+
+
+class AlreadySealedError(InputError):
+    """A sealed credential was given where only an unsealed one can be used.
+
+    The Europass issuer refuses a sealed upload (``CREDENTIALS_ALREADY_SIGNED``),
+    and nothing inside a seal can change without breaking it.
+    """
 
 
 class ConformanceError(AuroraEDCError, ValueError):
@@ -176,6 +206,10 @@ class IssuerMismatchError(SealError):
     """The credential's issuer identifier differs from the seal certificate's."""
 
 
+class TimestampAuthorityError(SealError, ConnectionError):
+    """A time-stamping authority was unreachable, refused, or answered wrongly."""
+
+
 class VerificationError(AuroraEDCError, ValueError):
     """A sealed document cannot be verified at all (not a failed verification)."""
 
@@ -190,3 +224,18 @@ class HandoffError(AuroraEDCError, ConnectionError):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         self.status = status
         super().__init__(message)
+
+
+class PayloadTooLargeError(HandoffError, ValueError):
+    """A credential is larger than a configured handoff limit.
+
+    Attributes:
+        size: Size of the refused payload in bytes.
+        limit: The limit it exceeded, in bytes; None when a server refused it
+            (HTTP 413) without saying its limit.
+    """
+
+    def __init__(self, message: str, *, size: int, limit: int | None) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(message, status=None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from . import _artefacts
+from . import _artefacts, _issue
 
 __all__ = ["app", "main"]
 
@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 
 app.add_typer(_artefacts.app, name="artefacts")
+app.command("issue")(_issue.issue)
+app.command("schema")(_issue.schema)
 
 
 def main() -> None:

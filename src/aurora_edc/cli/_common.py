@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import enum
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_UNUSABLE", "ArtefactsOption", "OutputFormat"]
+from .._catalogue import MIRROR_ENV
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_UNUSABLE",
+    "ArtefactsOption",
+    "OutputFormat",
+    "use_artefacts",
+]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -30,3 +40,14 @@ ArtefactsOption = Annotated[
         file_okay=False,
     ),
 ]
+
+
+def use_artefacts(mirror: Path | None) -> None:
+    """Make ``--artefacts`` the mirror of this command's process.
+
+    The command line owns its process, so it records the choice where every
+    library call looks by default (``AURORA_EDC_ARTEFACTS``), including in
+    worker processes it starts.
+    """
+    if mirror is not None:
+        os.environ[MIRROR_ENV] = str(mirror.resolve())

@@ -1,0 +1,266 @@
+"""Read credential records from JSON, YAML and CSV files.
+
+A JSON or YAML file holds either a record set (``organisations``,
+``specifications``, ``awards``), one specification, or one award. A CSV file
+holds one award per row, with dotted column names for nested fields
+(``learner.given_name``, ``learner.national_id.country``); the specification
+comes from another file.
+
+Every item is validated on its own, so one bad record is reported (with its
+record id and field path) and never stops or hides the others.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ._exceptions import InputError, RecordError, shorten
+from ._records import DEFAULT_LANGUAGE, Award, Organisation, Specification
+
+__all__ = ["RecordBatch", "iter_csv_awards", "load_records", "record_error"]
+
+log = logging.getLogger(__name__)
+
+_MAX_RECORD_FILE = 256 * 1024 * 1024
+
+
+@dataclass
+class SourcedAward:
+    """An award with the place it was read from (``roster.csv:12``)."""
+
+    source: str
+    award: Award
+
+
+@dataclass
+class RecordBatch:
+    """Records read from files, with the errors of the items that failed.
+
+    Attributes:
+        organisations: Organisations by id.
+        specifications: Specifications by id.
+        awards: Valid awards, each with its source position.
+        errors: One error per item that failed validation.
+        inputs: Number of award items read, valid or not.
+    """
+
+    organisations: dict[str, Organisation] = field(default_factory=dict)
+    specifications: dict[str, Specification] = field(default_factory=dict)
+    awards: list[SourcedAward] = field(default_factory=list)
+    errors: list[RecordError] = field(default_factory=list)
+    inputs: int = 0
+
+    def specification_for(self, award: Award) -> Specification:
+        """Return the specification an award names, or the only one loaded.
+
+        Raises:
+            RecordError: The id is unknown, or none is named among several.
+        """
+        if award.specification is not None:
+            if award.specification in self.specifications:
+                return self.specifications[award.specification]
+            known = ", ".join(sorted(self.specifications)) or "none loaded"
+            raise RecordError(
+                f"unknown specification {award.specification!r} (known: {known})",
+                record_id=award.id, path="specification",
+                rule="an award names a loaded specification",
+            )
+        if len(self.specifications) == 1:
+            return next(iter(self.specifications.values()))
+
+        raise RecordError(
+            f"the award names no specification and {len(self.specifications)} are loaded",
+            record_id=award.id, path="specification",
+            rule="an award names its specification when several are loaded",
+        )
+
+
+def record_error(exc: ValidationError, record_id: str | None) -> RecordError:
+    """Translate a pydantic error into a :class:`RecordError` with field paths."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        where = _dotted(error["loc"])
+        found = f" (found {shorten(error['input'], 60)})" if "input" in error else ""
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{where or '<record>'}: {message}{found}")
+    first = _dotted(exc.errors()[0]["loc"]) if exc.errors() else None
+
+    return RecordError("; ".join(problems), record_id=record_id, path=first or None,
+                       rule=exc.title)
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+
+    return text
+
+
+def load_records(paths: Iterable[Path]) -> RecordBatch:
+    """Read records from files into one batch.
+
+    Args:
+        paths: JSON, YAML or CSV files; CSV rows are awards.
+
+    Returns:
+        The batch; invalid items are in ``errors``, not raised.
+
+    Raises:
+        InputError: A file cannot be read or parsed at all.
+    """
+    batch = RecordBatch()
+    csv_files = []
+    for path in paths:
+        if path.suffix.lower() == ".csv":
+            csv_files.append(path)
+            continue
+        _add_document(batch, path, _read_document(path))
+    for path in csv_files:
+        for item in iter_csv_awards(path):
+            batch.inputs += 1
+            if isinstance(item, RecordError):
+                batch.errors.append(item)
+            else:
+                batch.awards.append(item)
+
+    return batch
+
+
+def _read_document(path: Path) -> Any:
+    try:
+        if path.stat().st_size > _MAX_RECORD_FILE:
+            raise InputError(f"record file larger than {_MAX_RECORD_FILE} bytes", source=str(path))
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", source=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text: {exc.reason}", source=str(path)) from exc
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc.msg}", source=str(path), line=exc.lineno) from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else None
+        raise InputError(f"invalid YAML: {getattr(exc, 'problem', exc)}", source=str(path),
+                         line=line) from exc
+
+
+def _add_document(batch: RecordBatch, path: Path, document: Any) -> None:
+    if not isinstance(document, dict):
+        raise InputError("a record file holds a mapping (record set, specification or award)",
+                         source=str(path))
+    context = {"base_dir": path.parent,
+               "default_language": document.get("default_language", DEFAULT_LANGUAGE)}
+    if "learner" in document:
+        sections: dict[str, list[Any]] = {"awards": [document]}
+    elif "awarding_body" in document:
+        sections = {"specifications": [document]}
+    else:
+        unknown = set(document) - {"$kind", "organisations", "specifications", "awards",
+                                   "default_language"}
+        if unknown:
+            raise InputError(f"unknown top-level keys {sorted(unknown)}; expected "
+                             "organisations, specifications, awards", source=str(path))
+        sections = document
+
+    for index, item in enumerate(sections.get("organisations") or []):
+        found = _validate(Organisation, item, context, f"{path.name}:organisations[{index}]")
+        _keep(batch, found, batch.organisations)
+    for index, item in enumerate(sections.get("specifications") or []):
+        found = _validate(Specification, item, context, f"{path.name}:specifications[{index}]")
+        _keep(batch, found, batch.specifications)
+    local_specs = sections.get("specifications") or []
+    for index, item in enumerate(sections.get("awards") or []):
+        batch.inputs += 1
+        source = f"{path.name}:awards[{index}]"
+        if isinstance(item, dict) and "specification" not in item and len(local_specs) == 1:
+            # An award without a specification is of its own file's only one.
+            item = {**item, "specification": (local_specs[0] or {}).get("id")}
+        award = _validate(Award, item, context, source)
+        if isinstance(award, RecordError):
+            batch.errors.append(award)
+        else:
+            batch.awards.append(SourcedAward(source, award))
+
+
+def _keep(batch: RecordBatch, found: Any, into: dict[str, Any]) -> None:
+    if isinstance(found, RecordError):
+        batch.errors.append(found)
+    elif found.id in into and into[found.id] != found:
+        batch.errors.append(RecordError("a different record with this id was already loaded",
+                                        record_id=found.id, path="id",
+                                        rule="ids are unique across the loaded files"))
+    else:
+        into[found.id] = found
+
+
+def _validate(model: type[BaseModel], item: Any, context: dict[str, Any],
+              source: str) -> Any:
+    record_id = item.get("id") if isinstance(item, dict) else None
+    try:
+        return model.model_validate(item, context=context)
+    except ValidationError as exc:
+        return record_error(exc, str(record_id) if record_id else source)
+
+
+def iter_csv_awards(path: Path, *, default_language: str = DEFAULT_LANGUAGE
+                    ) -> Iterator[SourcedAward | RecordError]:
+    """Yield the awards of a CSV roster, one per row, read incrementally.
+
+    Args:
+        path: CSV file with a header row of dotted field names.
+        default_language: Language of plain-text cells.
+
+    Yields:
+        A :class:`SourcedAward`, or the :class:`RecordError` of a bad row.
+
+    Raises:
+        InputError: The file cannot be read.
+    """
+    context = {"base_dir": path.parent, "default_language": default_language}
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            for row in reader:
+                source = f"{path.name}:{reader.line_num}"
+                if None in row:
+                    yield RecordError("row has more cells than the header",
+                                      record_id=row.get("id") or source, rule="CSV shape")
+                    continue
+                found = _validate(Award, _unflatten(row), context, source)
+                yield found if isinstance(found, RecordError) else SourcedAward(source, found)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", source=str(path)) from exc
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"unreadable CSV: {exc}", source=str(path)) from exc
+
+
+def _unflatten(row: dict[str, str | None]) -> dict[str, Any]:
+    """Turn ``{"learner.given_name": "Ana"}`` into ``{"learner": {"given_name": "Ana"}}``."""
+    nested: dict[str, Any] = {}
+    for column, cell in row.items():
+        if cell is None or not cell.strip():
+            continue
+        target = nested
+        *parents, leaf = column.strip().split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                break
+        else:
+            target[leaf] = cell.strip()
+
+    return nested

@@ -1,0 +1,581 @@
+"""SHACL validation of EDC credentials against the official ELM v3 profiles.
+
+Implements conformance checking of a European Digital Credential (EDC
+application profile of ELM v3) with the EC's SHACL shapes (W3C SHACL, §3
+Validation and §3.6 Validation Report). A profile is a set of shape sources
+validated together; the EC files name their dependencies by ``owl:imports``,
+which is resolved offline through the artefact catalogue (``closure``), so
+``edc-accredited`` means accredited + generic-full + generic-no-cv, as the EC
+intends. Shapes are parsed once per process per set of files.
+
+pySHACL is the engine (the reference implementation); the ``engine`` argument
+leaves room for another. Each ``sh:ValidationResult`` becomes a
+:class:`~aurora_edc.Finding`, and the findings of the JSON-LD reading (keys the
+context drops, defects of the EDC context) join them in one report.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pyshacl
+from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
+from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from ._catalogue import ArtefactCatalogue, default_catalogue
+from ._exceptions import (
+    ArtefactError,
+    InputError,
+    SHACLConformanceError,
+    UnknownProfileError,
+)
+from ._jsonld import CredentialGraph, compensate_context_defects, parse_credential
+from ._report import Finding, Severity, ValidationReport
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "ENGINES",
+    "SHACLValidator",
+    "ShapeProfile",
+    "compact_iri",
+    "credential_report",
+    "get_profile",
+    "is_valid_credential",
+    "iter_credential_findings",
+    "profile_names",
+    "validate_credential",
+]
+
+log = logging.getLogger(__name__)
+
+CredentialData = (
+    os.PathLike[str] | bytes | str | Mapping[str, Any] | Graph | CredentialGraph
+)
+
+DEFAULT_PROFILE = "edc-generic-full"
+ENGINES = ("pyshacl",)
+
+_AP = "http://data.europa.eu/snb/model/ap/"
+
+
+@dataclass(frozen=True)
+class ShapeProfile:
+    """A named set of SHACL shape sources validated together.
+
+    Attributes:
+        name: Profile name, as given to ``--profile``.
+        shapes: Shape sources: a string is the canonical URL of a catalogue
+            artefact, taken with its ``owl:imports`` closure; a
+            :class:`~pathlib.Path` is a local Turtle file taken as is (list
+            what it imports as catalogue URLs beside it).
+        description: One line on what the profile adds.
+    """
+
+    name: str
+    shapes: tuple[str | Path, ...]
+    description: str = ""
+
+
+_BUILTIN: dict[str, ShapeProfile] = {
+    profile.name: profile
+    for profile in (
+        ShapeProfile(
+            "edc-generic-full",
+            (_AP + "edc-generic-full",),
+            "base EDC shapes plus the controlled-vocabulary (skos:inScheme) rules",
+        ),
+        ShapeProfile(
+            "edc-generic-no-cv",
+            (_AP + "edc-generic-no-cv",),
+            "base EDC shapes: mandatory properties, datatypes, classes",
+        ),
+        ShapeProfile(
+            "edc-accredited",
+            (_AP + "edc-accredited",),
+            "generic-full plus evidence of an accreditation",
+        ),
+        ShapeProfile(
+            "edc-diploma-supplement",
+            (_AP + "edc-diploma-supplement",),
+            "accredited plus the diploma supplement's mandatory fields",
+        ),
+        ShapeProfile(
+            "edc-issued-by-mandate",
+            (_AP + "edc-issued-by-mandate",),
+            "generic-full plus an evidence statement of the mandate",
+        ),
+        ShapeProfile(
+            "edc-converted",
+            (_AP + "edc-converted",),
+            "generic-full plus the embedded original document as evidence",
+        ),
+    )
+}
+
+
+def profile_names() -> tuple[str, ...]:
+    """Return the names of the built-in SHACL profiles, the default first."""
+    others = sorted(name for name in _BUILTIN if name != DEFAULT_PROFILE)
+
+    return (DEFAULT_PROFILE, *others)
+
+
+def get_profile(profile: str | ShapeProfile) -> ShapeProfile:
+    """Return a profile by name or by its ontology IRI (``credentialSchema.id``).
+
+    Args:
+        profile: A built-in name, an EC profile IRI, or a profile object.
+
+    Returns:
+        The profile.
+
+    Raises:
+        UnknownProfileError: No built-in profile has that name.
+    """
+    if isinstance(profile, ShapeProfile):
+        return profile
+    name = profile.removeprefix(_AP).rstrip("/")
+    if name not in _BUILTIN:
+        raise UnknownProfileError(
+            f"unknown SHACL profile {profile!r}; expected one of "
+            f"{', '.join(profile_names())}"
+        )
+
+    return _BUILTIN[name]
+
+
+# --- shapes, parsed once --------------------------------------------------
+
+_SHAPES: dict[tuple[Path, ...], Graph] = {}
+_SHAPES_LOCK = threading.Lock()
+
+
+def _shapes_graph(profile: ShapeProfile, catalogue: ArtefactCatalogue) -> Graph:
+    files = _shape_files(profile, catalogue)
+    with _SHAPES_LOCK:
+        if files not in _SHAPES:
+            _SHAPES[files] = _parse_shapes(files, profile.name)
+
+        return _SHAPES[files]
+
+
+def _shape_files(profile: ShapeProfile, catalogue: ArtefactCatalogue) -> tuple[Path, ...]:
+    files: list[Path] = []
+    for source in profile.shapes:
+        if isinstance(source, Path):
+            found = [source]
+        else:
+            found = [catalogue.path(entry.url) for entry in catalogue.closure(source)]
+        files.extend(path for path in found if path not in files)
+
+    return tuple(files)
+
+
+def _parse_shapes(files: tuple[Path, ...], name: str) -> Graph:
+    started = time.perf_counter()
+    graph = Graph()
+    for path in files:
+        try:
+            graph.parse(path, format="turtle")
+        except (OSError, SyntaxError) as exc:
+            raise ArtefactError(f"shapes of profile {name!r}: cannot read {path}: {exc}") from exc
+    log.debug(
+        "profile %s: %d shape triples from %d files in %.0f ms",
+        name,
+        len(graph),
+        len(files),
+        (time.perf_counter() - started) * 1000,
+    )
+
+    return graph
+
+
+# --- validation -----------------------------------------------------------
+
+
+class SHACLValidator:
+    """Validate credentials against one SHACL profile.
+
+    The profile's shapes are parsed on first use and shared by every
+    validator of the process that resolves to the same files.
+
+    Args:
+        profile: Profile name (see :func:`profile_names`), EC profile IRI, or
+            a :class:`ShapeProfile`.
+        engine: SHACL engine; only ``pyshacl`` for now.
+        catalogue: Where shapes and contexts come from; the default catalogue.
+
+    Raises:
+        UnknownProfileError: The profile name is unknown.
+        ArtefactError: A shape file is missing, altered, or not Turtle.
+        ValueError: The engine is not one of :data:`ENGINES`.
+    """
+
+    def __init__(
+        self,
+        profile: str | ShapeProfile = DEFAULT_PROFILE,
+        *,
+        engine: str = "pyshacl",
+        catalogue: ArtefactCatalogue | None = None,
+    ) -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown SHACL engine {engine!r}; expected one of {ENGINES}")
+        self.profile = get_profile(profile)
+        self.engine = engine
+        self._catalogue = catalogue or default_catalogue()
+        self.shapes = _shapes_graph(self.profile, self._catalogue)
+
+    def validate(
+        self,
+        data: CredentialData,
+        *,
+        source: str | None = None,
+        format: str | None = None,
+    ) -> ValidationReport:
+        """Validate one credential and report every finding.
+
+        Args:
+            data: A path, bytes, JSON-LD text, a parsed JSON object, an rdflib
+                graph, or a :class:`CredentialGraph` (see
+                :func:`~aurora_edc.parse_credential` for the accepted files).
+            source: Label used in the report; defaults to the path.
+            format: ``json-ld``, ``turtle`` or ``nt``, overriding the suffix.
+
+        Returns:
+            The report: context findings and SHACL results, Violations first.
+
+        Raises:
+            InputError: The credential cannot be read, or pySHACL failed on it.
+            ArtefactError: A context or shape file is unusable.
+        """
+        credential = _credential(data, source, format, self._catalogue)
+        graph, fixes = compensate_context_defects(credential.graph)
+
+        started = time.perf_counter()
+        results = _run_pyshacl(graph, self.shapes, self.profile.name, credential.source)
+        log.debug(
+            "%s against %s: %d results in %.0f ms",
+            credential.source,
+            self.profile.name,
+            len(results),
+            (time.perf_counter() - started) * 1000,
+        )
+        findings = sorted((*credential.findings, *fixes, *results), key=_order)
+
+        return ValidationReport(credential.source, self.profile.name, tuple(findings))
+
+
+def credential_report(
+    data: CredentialData,
+    profile: str | ShapeProfile = DEFAULT_PROFILE,
+    *,
+    source: str | None = None,
+    format: str | None = None,
+    engine: str = "pyshacl",
+    catalogue: ArtefactCatalogue | None = None,
+) -> ValidationReport:
+    """Validate a credential against a SHACL profile and return the report.
+
+    Args:
+        data: The credential (see :meth:`SHACLValidator.validate`).
+        profile: Profile name, EC profile IRI or :class:`ShapeProfile`.
+        source: Label used in the report; defaults to the path.
+        format: ``json-ld``, ``turtle`` or ``nt``, overriding the suffix.
+        engine: SHACL engine; only ``pyshacl`` for now.
+        catalogue: Where shapes and contexts come from; the default catalogue.
+
+    Returns:
+        Every finding, whether or not the credential conforms.
+
+    Raises:
+        InputError: The credential cannot be read.
+        UnknownProfileError: The profile name is unknown.
+        ArtefactError: A context or shape file is unusable.
+    """
+    validator = SHACLValidator(profile, engine=engine, catalogue=catalogue)
+
+    return validator.validate(data, source=source, format=format)
+
+
+def iter_credential_findings(
+    data: CredentialData,
+    profile: str | ShapeProfile = DEFAULT_PROFILE,
+    **options: Any,
+) -> Iterator[Finding]:
+    """Yield each finding of :func:`credential_report`, Violations first.
+
+    Args:
+        data: The credential (see :meth:`SHACLValidator.validate`).
+        profile: Profile name, EC profile IRI or :class:`ShapeProfile`.
+        **options: ``source``, ``format``, ``engine``, ``catalogue``.
+
+    Yields:
+        The findings.
+
+    Raises:
+        InputError: The credential cannot be read.
+        UnknownProfileError: The profile name is unknown.
+    """
+    yield from credential_report(data, profile, **options).findings
+
+
+def is_valid_credential(
+    data: CredentialData,
+    profile: str | ShapeProfile = DEFAULT_PROFILE,
+    **options: Any,
+) -> bool:
+    """Return whether a credential has no finding of severity Violation.
+
+    Args:
+        data: The credential (see :meth:`SHACLValidator.validate`).
+        profile: Profile name, EC profile IRI or :class:`ShapeProfile`.
+        **options: ``source``, ``format``, ``engine``, ``catalogue``.
+
+    Returns:
+        True when it conforms.
+
+    Raises:
+        InputError: The credential cannot be read (unusable is not invalid).
+        UnknownProfileError: The profile name is unknown.
+    """
+    return credential_report(data, profile, **options).conforms
+
+
+def validate_credential(
+    data: CredentialData,
+    profile: str | ShapeProfile = DEFAULT_PROFILE,
+    **options: Any,
+) -> ValidationReport:
+    """Validate a credential, raising when it does not conform.
+
+    Args:
+        data: The credential (see :meth:`SHACLValidator.validate`).
+        profile: Profile name, EC profile IRI or :class:`ShapeProfile`.
+        **options: ``source``, ``format``, ``engine``, ``catalogue``.
+
+    Returns:
+        The report of a conforming credential (it may hold Info or Warning
+        findings).
+
+    Raises:
+        SHACLConformanceError: A finding has severity Violation; the error's
+            ``results`` hold every finding.
+        InputError: The credential cannot be read.
+        UnknownProfileError: The profile name is unknown.
+    """
+    report = credential_report(data, profile, **options)
+    if not report.conforms:
+        first = report.violations[0]
+        raise SHACLConformanceError(
+            f"{report.source} does not conform to {report.profile}: "
+            f"{len(report.violations)} violation(s); first: {_where(first)}{first.message}",
+            report.findings,
+        )
+
+    return report
+
+
+def _credential(
+    data: CredentialData,
+    source: str | None,
+    format: str | None,
+    catalogue: ArtefactCatalogue,
+) -> CredentialGraph:
+    if isinstance(data, CredentialGraph):
+        return replace(data, source=source) if source else data
+    if isinstance(data, Graph):
+        return CredentialGraph(data, source or "<graph>")
+
+    return parse_credential(data, format=format, source=source, catalogue=catalogue)
+
+
+def _run_pyshacl(graph: Graph, shapes: Graph, profile: str, source: str) -> list[Finding]:
+    try:
+        _, report, _ = pyshacl.validate(
+            graph,
+            shacl_graph=shapes,
+            inference="none",
+            abort_on_first=False,
+            allow_infos=True,
+            allow_warnings=True,
+            advanced=False,
+            do_owl_imports=False,
+        )
+    except (ShapeLoadError, ConstraintLoadError) as exc:
+        raise ArtefactError(f"pySHACL cannot load the shapes of {profile!r}: {exc}") from exc
+    except ReportableRuntimeError as exc:
+        raise InputError(f"pySHACL failed on the credential: {exc}", source=source) from exc
+
+    return _findings(report, shapes)
+
+
+# --- from the SHACL validation report to findings -------------------------
+
+_SEVERITIES = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
+_RANK = {Severity.VIOLATION: 0, Severity.WARNING: 1, Severity.INFO: 2}
+_MAX_VALUE = 120
+_MAX_DETAIL_DEPTH = 3
+
+
+def _findings(report: Graph, shapes: Graph) -> list[Finding]:
+    findings = []
+    for validation in report.subjects(RDF.type, SH.ValidationReport):
+        for result in report.objects(validation, SH.result):
+            findings.append(_finding(report, shapes, result))
+
+    return findings
+
+
+def _finding(report: Graph, shapes: Graph, result: Node) -> Finding:
+    def one(predicate: URIRef) -> Node | None:
+        return report.value(result, predicate)
+
+    path = one(SH.resultPath)
+    shape = one(SH.sourceShape)
+    value = one(SH.value)
+    component = one(SH.sourceConstraintComponent)
+
+    return Finding(
+        message=_message(report, result, 0),
+        severity=_SEVERITIES.get(one(SH.resultSeverity), Severity.VIOLATION),  # type: ignore[arg-type]
+        check="shacl",
+        focus=_text(one(SH.focusNode)),
+        path=_path_text(report, path) if path is not None else None,
+        constraint=str(component) if component is not None else None,
+        shape=_shape_text(shapes, shape) if shape is not None else None,
+        value=_text(value) if value is not None else None,
+    )
+
+
+def _message(report: Graph, result: Node, depth: int) -> str:
+    texts = [str(text) for text in report.objects(result, SH.resultMessage)]
+    message = texts[0] if texts else "constraint not satisfied"
+    details = []
+    if depth < _MAX_DETAIL_DEPTH:
+        details = [_message(report, detail, depth + 1) for detail in report.objects(result, SH.detail)]
+    if not details:
+        return message
+
+    message = message.replace(" See details for more information.", "")
+
+    return f"{message} ({'; '.join(sorted(details))})"
+
+
+def _text(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    if isinstance(node, Literal):
+        return _cut(node.n3())
+
+    return str(node)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 3] + "..."
+
+
+def _path_text(graph: Graph, path: Node, depth: int = 0) -> str:
+    """Render a SHACL property path (SHACL §2.3.1) in SPARQL path syntax."""
+    if not isinstance(path, BNode) or depth > 8:
+        return str(path)
+    if graph.value(path, RDF.first) is not None:
+        steps = [_path_text(graph, step, depth + 1) for step in Collection(graph, path)]
+        return "/".join(steps)
+    for predicate, template in _PATH_FORMS.items():
+        inner = graph.value(path, predicate)
+        if inner is None:
+            continue
+        if predicate == SH.alternativePath:
+            options = [_path_text(graph, step, depth + 1) for step in Collection(graph, inner)]
+            return "(" + "|".join(options) + ")"
+        return template.format(_path_text(graph, inner, depth + 1))
+
+    return f"_:{path}"
+
+
+_PATH_FORMS = {
+    SH.inversePath: "^{}",
+    SH.alternativePath: "({})",
+    SH.zeroOrMorePath: "{}*",
+    SH.oneOrMorePath: "{}+",
+    SH.zeroOrOnePath: "{}?",
+}
+
+
+def _shape_text(shapes: Graph, shape: Node) -> str:
+    if not isinstance(shape, BNode):
+        return str(shape)
+
+    # A blank property shape is named by the node shape that holds it.
+    parent = shapes.value(predicate=SH.property, object=shape)
+    path = shapes.value(shape, SH.path)
+    if isinstance(parent, URIRef) and path is not None:
+        return f"{parent} > {_path_text(shapes, path)}"
+
+    return f"_:{shape}"
+
+
+def _order(finding: Finding) -> tuple[int, str, str, str, str]:
+    return (
+        _RANK[finding.severity],
+        finding.focus or "",
+        finding.path or "",
+        finding.constraint or "",
+        finding.check,
+    )
+
+
+def _where(finding: Finding) -> str:
+    parts = [compact_iri(part) for part in (finding.focus, finding.path) if part]
+
+    return f"{' '.join(parts)}: " if parts else ""
+
+
+# --- short names for people -----------------------------------------------
+
+_PREFIXES = (
+    ("sh", str(SH)),
+    ("cred", "https://www.w3.org/2018/credentials#"),
+    ("elm", "http://data.europa.eu/snb/model/elm/"),
+    ("edc", _AP + "edc-generic-no-cv/"),
+    *((name, f"{_AP}{name}/") for name in _BUILTIN if name != "edc-generic-no-cv"),
+    ("dc", "http://purl.org/dc/terms/"),
+    ("skos", "http://www.w3.org/2004/02/skos/core#"),
+    ("foaf", "http://xmlns.com/foaf/0.1/"),
+    ("rov", "http://www.w3.org/ns/regorg#"),
+    ("org", "http://www.w3.org/ns/org#"),
+    ("adms", "http://www.w3.org/ns/adms#"),
+    ("locn", "http://www.w3.org/ns/locn#"),
+    ("person", "http://www.w3.org/ns/person#"),
+    ("clv", "http://data.europa.eu/m8g/"),
+    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+)
+
+
+def compact_iri(text: str) -> str:
+    """Shorten an IRI with the EDC prefixes (``cred:issued``) for display.
+
+    Args:
+        text: An IRI, or any text; text in no known namespace is returned as is.
+
+    Returns:
+        ``prefix:local`` when the IRI starts with a known namespace.
+    """
+    for prefix, namespace in _PREFIXES:
+        if text.startswith(namespace) and len(text) > len(namespace):
+            return f"{prefix}:{text[len(namespace):]}"
+
+    return text

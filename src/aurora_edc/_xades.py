@@ -1,0 +1,201 @@
+"""ELM 1.2 XML documents as XAdES seals see them (ETSI EN 319 132-1, enveloped).
+
+What the XAdES sealer and verifier share about the document itself:
+
+- where the enveloped ``ds:Signature`` lives: the ``proof`` element of the ELM
+  1.2 ``europassCredential`` (genericschema_1.2.xsd, ``EuropassCredentialType``)
+  or the ``vp:proof`` element of a mandated ``vp:verifiablePresentation``
+  (mandatedschema_*_1.2.xsd); both admit at most one ``ds:Signature``;
+- the credential's issuance date, ``cred:issued`` (xs:dateTime);
+- the issuer's legal identifier: the ``registration`` element
+  (``OrganizationType``, "the legal identifier of an organization") of the
+  organisation that ``cred:issuer/@idref`` points to inside
+  ``agentReferences``, or of ``vp:issuer`` for a presentation sealed on
+  behalf; the EC sealer writes the certificate's organizationIdentifier
+  (ETSI EN 319 412-1, clause 5.1.4) there;
+- the namespaces and algorithm URIs of XML-DSig and XAdES.
+
+Input is parsed by the project's hardened parser only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ._exceptions import InputError, shorten
+from ._xmlsafe import parse_xml
+
+__all__ = [
+    "C14N_EXCLUSIVE",
+    "CRED",
+    "DS",
+    "FILTER2",
+    "SNB",
+    "VP",
+    "XADES",
+    "XADES141",
+    "IssuerIdentifier",
+    "credential_element",
+    "element_path",
+    "issuer_identifier",
+    "parse_document",
+    "proof_element",
+    "proof_tag",
+]
+
+logger = logging.getLogger(__name__)
+
+SNB = "http://data.europa.eu/snb"
+VP = "http://data.europa.eu/snb/vp"
+CRED = "http://data.europa.eu/europass/model/credentials/w3c#"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+XADES = "http://uri.etsi.org/01903/v1.3.2#"
+XADES141 = "http://uri.etsi.org/01903/v1.4.1#"
+FILTER2 = "http://www.w3.org/2002/06/xmldsig-filter2"
+C14N_EXCLUSIVE = "http://www.w3.org/2001/10/xml-exc-c14n#"
+
+_CREDENTIAL = f"{{{SNB}}}europassCredential"
+_PRESENTATION = f"{{{VP}}}verifiablePresentation"
+_PROOF = {_CREDENTIAL: f"{{{SNB}}}proof", _PRESENTATION: f"{{{VP}}}proof"}
+_PREFIXES = {SNB: "", VP: "vp:", CRED: "cred:", DS: "ds:", XADES: "xades:"}
+
+
+@dataclass(frozen=True)
+class IssuerIdentifier:
+    """The legal identifier a document gives for its issuer (or sealer).
+
+    Attributes:
+        value: The ``registration`` text, whitespace-trimmed.
+        path: XPath-like location of the element, for messages.
+        line: Source line of the element, when known.
+    """
+
+    value: str
+    path: str
+    line: int | None
+
+
+def parse_document(data: bytes, *, source: str = "<xml>") -> etree._Element:
+    """Parse an ELM 1.2 document with the hardened parser; check its root.
+
+    Args:
+        data: The XML bytes.
+        source: Label of the input for messages.
+
+    Returns:
+        The root element (``europassCredential`` or ``vp:verifiablePresentation``).
+
+    Raises:
+        UnsafeXMLError: DTD, entity or limit refused by the hardened parser.
+        InputError: Not well-formed, or another root element.
+    """
+    root = parse_xml(data, source_name=source).getroot()
+    if root.tag not in _PROOF:
+        raise InputError(
+            f"root element {shorten(root.tag)}: expected {{{SNB}}}europassCredential "
+            f"or {{{VP}}}verifiablePresentation (ELM 1.2)",
+            source=source,
+            line=root.sourceline,
+        )
+
+    return root
+
+
+def proof_element(root: etree._Element) -> etree._Element | None:
+    """Return the root's ``proof`` child (``vp:proof`` in a presentation)."""
+    return root.find(_PROOF[root.tag])
+
+
+def proof_tag(root: etree._Element) -> str:
+    """Return the Clark name of the ``proof`` element for this root."""
+    return _PROOF[root.tag]
+
+
+def credential_element(root: etree._Element) -> etree._Element:
+    """Return the ``europassCredential``: the root, or the presentation's child.
+
+    Raises:
+        InputError: A presentation without its credential.
+    """
+    if root.tag == _CREDENTIAL:
+        return root
+    credential = root.find(_CREDENTIAL)
+    if credential is None:
+        raise InputError(
+            "/vp:verifiablePresentation: expected a europassCredential child, found none",
+            line=root.sourceline,
+        )
+
+    return credential
+
+
+def issuer_identifier(root: etree._Element) -> IssuerIdentifier | None:
+    """Return the issuer's (or mandated sealer's) ``registration``, if any.
+
+    A presentation sealed on behalf names its sealer in ``vp:issuer``; a
+    credential names its issuer through ``cred:issuer/@idref``, resolved among
+    ``agentReferences/organization/@id``.
+
+    Args:
+        root: The document root.
+
+    Returns:
+        The identifier, or None when the document carries none.
+
+    Raises:
+        InputError: ``cred:issuer/@idref`` matches several organisations.
+    """
+    if root.tag == _PRESENTATION:
+        organisation = root.find(f"{{{VP}}}issuer")
+    else:
+        organisation = _issuer_organisation(root)
+    if organisation is None:
+        return None
+    registration = organisation.find(f"{{{SNB}}}registration")
+    if registration is None or not (registration.text or "").strip():
+        return None
+
+    return IssuerIdentifier(
+        value=(registration.text or "").strip(),
+        path=element_path(registration),
+        line=registration.sourceline,
+    )
+
+
+def _issuer_organisation(credential: etree._Element) -> etree._Element | None:
+    """Resolve ``cred:issuer/@idref`` to its organisation element."""
+    issuer = credential.find(f"{{{CRED}}}issuer")
+    idref = None if issuer is None else issuer.get("idref")
+    if idref is None:
+        return None
+    matches = credential.xpath(
+        "s:agentReferences/s:organization[@id=$idref]",
+        namespaces={"s": SNB},
+        idref=idref,
+    )
+    assert isinstance(matches, list)
+    if len(matches) > 1:
+        raise InputError(
+            f"/europassCredential/agentReferences: {len(matches)} organizations "
+            f"with id {shorten(idref)}, expected one",
+            line=issuer.sourceline if issuer is not None else None,
+        )
+
+    return matches[0] if matches else None  # type: ignore[return-value]
+
+
+def element_path(element: etree._Element) -> str:
+    """Return a readable XPath of ``element`` with the usual ELM prefixes."""
+    steps = []
+    node: etree._Element | None = element
+    while node is not None:
+        name = etree.QName(node)
+        prefix = _PREFIXES.get(name.namespace or "", "")
+        steps.append(prefix + name.localname)
+        node = node.getparent()
+
+    return "/" + "/".join(reversed(steps))
+

@@ -1,0 +1,308 @@
+"""Verification of XAdES seals on ELM 1.2 XML, per ETSI EN 319 102-1 layer.
+
+Validates one enveloped XAdES baseline signature (ETSI EN 319 132-1) offline
+and reports each building block of EN 319 102-1 in its vocabulary:
+
+============================  ==============================================
+layer                         how
+============================  ==============================================
+``format``                    :mod:`~aurora_edc._xades_structure` (FC, 5.2.2)
+``crypto-constraints``        algorithms and key size (SAV, 5.2.8)
+``signing-certificate``       SigningCertificateV2 digest, IssuerSerialV2 (ISC)
+``reference-integrity:<r>``   signxml, transforms whitelisted (CV, 5.2.7)
+``signature-value``           signxml over SignedInfo (CV)
+``unsigned-nodes``            comments / PIs that c14n leaves unsigned
+``issuer-identifier``         document issuer registration = organizationIdentifier
+``timestamp:<kind>``          RFC 3161 tokens (5.4); imprint, TSA, genTime
+``certificate-path``/``trust``  at the time a timestamp proves (XCV, 5.5)
+``qualification``             certificate claims only (advisory)
+============================  ==============================================
+
+Trust anchors come only from the caller; without them the result is never
+TOTAL_PASSED. ``signed_content`` is the canonical document as digested by
+the ``URI=""`` reference (the document without its signature), never the
+input re-read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from lxml import etree
+from signxml.algorithms import CanonicalizationMethod
+from signxml.exceptions import InvalidInput, SignXMLException
+from signxml.xades import XAdESSignatureConfiguration
+
+from ._certpath import (
+    RevocationData,
+    qualification_check,
+    qualification_claims,
+    validate_path,
+)
+from ._etsi import (
+    CHECK_FORMAT,
+    CHECK_REFERENCES,
+    CHECK_SIGNATURE,
+    CheckResult,
+    SealFormat,
+    SealVerificationReport,
+    SubIndication,
+    build_report,
+)
+from ._keys import organization_identifier
+from ._timestamp import TimestampVerification, verify_timestamp
+from ._xades import DS, parse_document
+from ._xades_checks import (
+    crypto_check,
+    issuer_check,
+    signing_certificate_check,
+    unsigned_nodes_check,
+)
+from ._xades_signxml import XAdESWhitelistVerifier
+from ._xades_structure import FormatError, XAdESParts, read_structure
+
+__all__ = ["verify_xades"]
+
+logger = logging.getLogger(__name__)
+
+_SIGNXML_CONFIG = XAdESSignatureConfiguration(
+    expect_references=True,
+    # The algorithm policy is the crypto-constraints layer's: signxml must
+    # compute whatever the seal uses so every layer can be reported.
+    signature_methods=frozenset(XAdESSignatureConfiguration.signature_methods.__class__(
+        __import__("signxml").SignatureMethod
+    )),
+)
+
+
+def verify_xades(
+    data: bytes,
+    *,
+    trust: Sequence[x509.Certificate] = (),
+    at: datetime | None = None,
+    allow_weak: bool = False,
+) -> SealVerificationReport:
+    """Verify the XAdES seal of an ELM 1.2 document, layer by layer.
+
+    Args:
+        data: The sealed document.
+        trust: Trust anchors (e.g. from an EU trusted-list snapshot). Nothing
+            else is trusted, in particular no certificate the seal carries.
+        at: Validation time when no timestamp proves an earlier one;
+            timezone-aware; default now.
+        allow_weak: Accept SHA-1 digests and signatures and RSA keys of 1024
+            to 2047 bits (reported, and logged as a warning).
+
+    Returns:
+        The report; ``signed_content`` holds the verified bytes (empty when
+        the document reference did not verify).
+
+    Raises:
+        UnsafeXMLError: The input breaks the hardened parser's rules.
+        InputError: Not well-formed, or not an ELM 1.2 document.
+    """
+    moment = (at or datetime.now(UTC)).astimezone(UTC)
+    root = parse_document(data, source="<sealed xml>")
+    try:
+        parts = read_structure(root)
+    except FormatError as exc:
+        failure = CheckResult.failed(CHECK_FORMAT, SubIndication.FORMAT_FAILURE, str(exc))
+        return build_report(SealFormat.XADES, [failure], b"")
+
+    return _Verification(root, parts, trust, moment, allow_weak).run()
+
+
+class _Verification:
+    """One verification run over a structurally checked seal."""
+
+    def __init__(
+        self, root: etree._Element, parts: XAdESParts,
+        trust: Sequence[x509.Certificate], at: datetime, allow_weak: bool,
+    ) -> None:
+        self.root = root
+        self.parts = parts
+        self.trust = tuple(trust)
+        self.at = at
+        self.allow_weak = allow_weak
+        self.checks: list[CheckResult] = [
+            CheckResult.passed(
+                CHECK_FORMAT, f"XAdES enveloped in proof, {parts.level.value} by structure"
+            )
+        ]
+        self.signed_content = b""
+        self.octets: dict[int, bytes] = {}
+
+    def run(self) -> SealVerificationReport:
+        parts = self.parts
+        self.checks.append(crypto_check(parts, self.allow_weak))
+        binding, signer = signing_certificate_check(parts)
+        self.checks.append(binding)
+        if not self._cryptographic(signer or parts.key_info_certificates[0]):
+            return self._report(None)
+        self.checks.append(unsigned_nodes_check(self.root))
+        self.checks.append(issuer_check(self.root, signer))
+        stamps = self._timestamps()
+        if signer is not None:
+            self._path(signer, stamps)
+
+        return self._report(signer, stamps)
+
+    def _cryptographic(self, certificate: x509.Certificate) -> bool:
+        """Run signxml: reference digests and signature value."""
+        verifier = XAdESWhitelistVerifier()
+        try:
+            verifier.verify(
+                etree.tostring(self.root.getroottree()),
+                x509_cert=certificate,
+                expect_config=_SIGNXML_CONFIG,
+            )
+        except (SignXMLException, etree.DocumentInvalid, ValueError) as exc:
+            failed_reference = any(r.error for r in verifier.outcome.references)
+            if not (isinstance(exc, InvalidInput) and failed_reference):
+                detail = f"signxml refused the signature: {exc}"
+                self.checks.append(
+                    CheckResult.failed(CHECK_FORMAT, SubIndication.FORMAT_FAILURE, detail)
+                )
+                return False
+        self._record(verifier)
+
+        return True
+
+    def _record(self, verifier: XAdESWhitelistVerifier) -> None:
+        """Turn signxml's outcome into reference and signature layers."""
+        for outcome, reference in zip(
+            verifier.outcome.references, self.parts.references, strict=True
+        ):
+            name = f"{CHECK_REFERENCES}:{reference.role}"
+            if outcome.error:
+                self.checks.append(
+                    CheckResult.failed(name, SubIndication.HASH_FAILURE, outcome.error)
+                )
+                continue
+            self.octets[reference.index] = outcome.signed_data
+            detail = f"URI {reference.uri!r}: digest matches {len(outcome.signed_data)} octets"
+            self.checks.append(CheckResult.passed(name, detail))
+            if reference.role == "data":
+                self.signed_content = outcome.signed_data
+        error = verifier.outcome.signature_error
+        if error:
+            self.checks.append(
+                CheckResult.failed(CHECK_SIGNATURE, SubIndication.SIG_CRYPTO_FAILURE, error)
+            )
+        else:
+            self.checks.append(CheckResult.passed(CHECK_SIGNATURE, "SignedInfo verified"))
+
+    def _timestamps(self) -> list[TimestampVerification]:
+        """Verify SignatureTimeStamps and AllDataObjectsTimeStamps."""
+        value = self.parts.signature.find(f"{{{DS}}}SignatureValue")
+        assert value is not None
+        results = []
+        for number, stamp in enumerate(self.parts.signature_stamps):
+            message = _c14n(value, stamp.c14n)
+            results.append(self._stamp(stamp.kind, number, stamp.token, message))
+        signature_results = list(results)
+        content = b"".join(
+            self.octets.get(r.index, b"")
+            for r in self.parts.references
+            if r.role != "signed-properties"
+        )
+        complete = all(
+            r.index in self.octets for r in self.parts.references
+            if r.role != "signed-properties"
+        )
+        for number, stamp in enumerate(self.parts.content_stamps):
+            if complete:
+                results.append(self._stamp(stamp.kind, number, stamp.token, content))
+            else:
+                self.checks.append(CheckResult.indeterminate(
+                    f"timestamp:{stamp.kind}", SubIndication.SIGNED_DATA_NOT_FOUND,
+                    "the time-stamped references did not verify",
+                ))
+        if self.parts.archive_stamps:
+            self.checks.append(CheckResult.indeterminate(
+                "timestamp:ArchiveTimeStamp", SubIndication.NO_POE,
+                f"{self.parts.archive_stamps} archive timestamp(s) present, not verified",
+                advisory=True,
+            ))
+
+        return signature_results
+
+    def _stamp(
+        self, kind: str, number: int, token: bytes | None, message: bytes
+    ) -> TimestampVerification:
+        """Verify one token and record its layer."""
+        name = f"timestamp:{kind}" + (f"#{number + 1}" if number else "")
+        if token is None:
+            check = CheckResult.indeterminate(
+                name, SubIndication.FORMAT_FAILURE, "XMLTimeStamp is not supported"
+            )
+            self.checks.append(check)
+            return TimestampVerification(check)
+        result = verify_timestamp(
+            token, message, name=name, trust=self.trust,
+            certificates=self._embedded(), revocation=self._revocation(),
+            allow_weak=self.allow_weak,
+        )
+        self.checks.append(result.check)
+
+        return result
+
+    def _embedded(self) -> tuple[x509.Certificate, ...]:
+        """Certificates the seal carries (KeyInfo and CertificateValues)."""
+        pool: dict[bytes, x509.Certificate] = {}
+        for cert in (*self.parts.key_info_certificates, *self.parts.certificate_values):
+            pool.setdefault(cert.public_bytes(Encoding.DER), cert)
+
+        return tuple(pool.values())
+
+    def _revocation(self) -> RevocationData:
+        return RevocationData.from_values(self.parts.ocsp_values, self.parts.crl_values)
+
+    def _path(self, signer: x509.Certificate, stamps: list[TimestampVerification]) -> None:
+        """Validate the seal certificate's path at the best signature time."""
+        valid = [s.gen_time for s in stamps if s.gen_time and s.imprint_ok and s.signature_ok]
+        moment = min(valid) if valid else self.at
+        stamp_certs = tuple(c for s in stamps for c in s.certificates)
+        result = validate_path(
+            signer, at=moment, trust=self.trust,
+            certificates=self._embedded() + stamp_certs,
+            revocation=self._revocation(), usage="seal", allow_weak=self.allow_weak,
+        )
+        self.checks.extend([result.path, result.trust])
+        self.anchor = result.anchor if result.trust.ok else None
+        self.checks.append(qualification_check(signer))
+
+    def _report(
+        self, signer: x509.Certificate | None,
+        stamps: Sequence[TimestampVerification] = (),
+    ) -> SealVerificationReport:
+        proven = [s.gen_time for s in stamps if s.trusted and s.gen_time]
+
+        return build_report(
+            SealFormat.XADES,
+            self.checks,
+            self.signed_content,
+            level=self.parts.level,
+            signer_subject=signer.subject.rfc4514_string() if signer else None,
+            organization_identifier=organization_identifier(signer) if signer else None,
+            claimed_signing_time=self.parts.signing_time,
+            proven_time=min(proven) if proven else None,
+            qualification_claims=qualification_claims(signer) if signer else (),
+            trust_anchor=getattr(self, "anchor", None),
+        )
+
+
+def _c14n(element: etree._Element, algorithm: str) -> bytes:
+    """Canonicalise ``element`` in its document with a c14n algorithm URI."""
+    method = CanonicalizationMethod(algorithm)
+
+    return etree.tostring(
+        element,
+        method="c14n",
+        exclusive=method.value.startswith("http://www.w3.org/2001/10/xml-exc-c14n#"),
+        with_comments=method.value.endswith("#WithComments"),
+    )

@@ -1,0 +1,672 @@
+"""A throw-away PKI and RFC 3161 time-stamping authority for tests.
+
+Public, so that users' own test suites can seal and verify credentials
+without real key material or network access:
+
+- :class:`TestPKI` makes a root CA, an intermediate CA and eIDAS-style seal
+  certificates (ETSI EN 319 412-1/-3 subject with organizationIdentifier;
+  ETSI EN 319 412-5 qcStatements QcCompliance, QcType eSeal, QcSSCD;
+  keyUsage digitalSignature + nonRepudiation), RSA or EC, and writes them as
+  PEM or PKCS#12.
+- :class:`TimestampAuthority` answers RFC 3161 requests (clause 2.4) over HTTP
+  (clause 3.4) on 127.0.0.1, on an ephemeral port, in a background thread;
+  its certificate carries the critical timeStamping extended key usage that
+  RFC 3161 clause 2.3 requires. Use it as a context manager.
+
+Nothing here is fit for production: keys live in memory unprotected and the
+CAs sign whatever they are asked to.
+
+Example::
+
+    from aurora_edc.testing import TestPKI, TimestampAuthority
+
+    pki = TestPKI()
+    seal = pki.issue_seal(organization_identifier="VATBE-0123456789")
+    with TimestampAuthority(pki) as tsa:
+        sealed = seal_jades(credential, seal.seal_key(), tsa_url=tsa.url)
+    report = verify_jades(sealed, trust=[pki.root])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Literal
+
+from asn1crypto import algos, cms, core, tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from ._certpath import _QcStatements, _QcTypes
+from ._keys import SealKey, SealPrivateKey
+
+__all__ = ["IssuedCertificate", "KeyKind", "SealFiles", "TestPKI", "TimestampAuthority"]
+
+KeyKind = Literal["rsa1024", "rsa2048", "rsa3072", "p256", "p384"]
+"""Key types the test PKI can generate (rsa1024 only for negative tests)."""
+
+_QC_STATEMENTS = x509.ObjectIdentifier("1.3.6.1.5.5.7.1.3")
+_QCP_L = x509.ObjectIdentifier("0.4.0.194112.1.1")
+_MAX_REQUEST = 64_000
+
+
+def generate_key(kind: KeyKind) -> SealPrivateKey:
+    """Generate a private key of the given kind.
+
+    Args:
+        kind: ``rsa1024``, ``rsa2048``, ``rsa3072``, ``p256`` or ``p384``.
+
+    Returns:
+        A new private key.
+
+    """
+    if kind.startswith("rsa"):
+        return rsa.generate_private_key(public_exponent=65537, key_size=int(kind[3:]))
+    curve = ec.SECP256R1() if kind == "p256" else ec.SECP384R1()
+
+    return ec.generate_private_key(curve)
+
+
+def _qc_statements(sscd: bool) -> bytes:
+    """DER of qcStatements: QcCompliance, QcType eSeal and optionally QcSSCD."""
+    statements: list[dict[str, Any]] = [
+        {"statement_id": "0.4.0.1862.1.1"},
+        {
+            "statement_id": "0.4.0.1862.1.6",
+            "statement_info": _QcTypes(["0.4.0.1862.1.6.2"]),
+        },
+    ]
+    if sscd:
+        statements.append({"statement_id": "0.4.0.1862.1.4"})
+
+    return bytes(_QcStatements(statements).dump())
+
+
+@dataclass(frozen=True, repr=False)
+class IssuedCertificate:
+    """A certificate issued by the test PKI, with its key and chain.
+
+    Attributes:
+        private_key: The certificate's private key.
+        certificate: The certificate.
+        chain: Issuers above it, nearest first (intermediate, root).
+
+    """
+
+    private_key: SealPrivateKey
+    certificate: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+
+    def __repr__(self) -> str:
+        return f"IssuedCertificate({self.certificate.subject.rfc4514_string()!r})"
+
+    def seal_key(self, *, allow_weak: bool = False, rsa_pss: bool = False) -> SealKey:
+        """Return a :class:`~aurora_edc._keys.SealKey` for this certificate.
+
+        Args:
+            allow_weak: Accept short keys and SHA-1 (negative tests).
+            rsa_pss: Sign RSA with PS256.
+
+        Returns:
+            The seal key, chain included.
+
+        """
+        return SealKey(
+            self.private_key, self.certificate, self.chain, rsa_pss, allow_weak
+        )
+
+    def write(self, directory: Path, *, password: bytes | None = None) -> SealFiles:
+        """Write key, certificate, chain and a PKCS#12 bundle into ``directory``.
+
+        Args:
+            directory: Existing directory.
+            password: Encrypts the PEM key and the PKCS#12 bundle when given.
+
+        Returns:
+            The file paths.
+
+        """
+        pem = serialization.Encoding.PEM
+        encryption: serialization.KeySerializationEncryption = (
+            serialization.BestAvailableEncryption(password)
+            if password
+            else serialization.NoEncryption()
+        )
+        files = SealFiles(
+            key=directory / "seal-key.pem",
+            cert=directory / "seal-cert.pem",
+            chain=directory / "chain.pem",
+            pkcs12=directory / "seal.p12",
+        )
+        files.key.write_bytes(
+            self.private_key.private_bytes(
+                pem, serialization.PrivateFormat.PKCS8, encryption
+            )
+        )
+        files.cert.write_bytes(self.certificate.public_bytes(pem))
+        files.chain.write_bytes(b"".join(c.public_bytes(pem) for c in self.chain))
+        files.pkcs12.write_bytes(
+            pkcs12.serialize_key_and_certificates(
+                b"seal",
+                self.private_key,
+                self.certificate,
+                list(self.chain),
+                encryption,
+            )
+        )
+
+        return files
+
+
+@dataclass(frozen=True)
+class SealFiles:
+    """Paths written by :meth:`IssuedCertificate.write`."""
+
+    key: Path
+    cert: Path
+    chain: Path
+    pkcs12: Path
+
+
+class TestPKI:
+    """A root CA and an intermediate CA that issue seal and TSA certificates.
+
+    Args:
+        country: Country of the CA subjects.
+        key: Key kind of both CAs (EC P-256 by default: fast).
+        now: Reference time; certificates are valid from one day before.
+
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(
+        self, *, country: str = "BE", key: KeyKind = "p256", now: datetime | None = None
+    ) -> None:
+        self.now = now or datetime.now(UTC)
+        self._serials = itertools.count(1000)
+        self.root_key = generate_key(key)
+        root_name = _name(country, "Aurora Test Root CA", "Aurora Test PKI")
+        self.root = self._build(
+            root_name,
+            self.root_key.public_key(),
+            root_name,
+            self.root_key,
+            _ca_extensions(None),
+            days=3650,
+        )
+        self.intermediate_key = generate_key(key)
+        self.intermediate = self._build(
+            _name(country, "Aurora Test Seal CA", "Aurora Test PKI"),
+            self.intermediate_key.public_key(),
+            self.root.subject,
+            self.root_key,
+            _ca_extensions(0),
+            days=3000,
+        )
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, x509.Certificate]:
+        """Intermediate then root."""
+        return (self.intermediate, self.root)
+
+    def issue_seal(
+        self,
+        *,
+        organization_identifier: str | None = "VATBE-0123456789",
+        organization: str = "Aurora University",
+        common_name: str = "Aurora University e-seal",
+        country: str = "BE",
+        key: KeyKind = "rsa2048",
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
+        qualified: bool = True,
+        sscd: bool = False,
+        signature_hash: hashes.SHA1 | hashes.SHA256 | None = None,
+    ) -> IssuedCertificate:
+        """Issue a seal certificate from the intermediate CA.
+
+        Args:
+            organization_identifier: Subject organizationIdentifier (ETSI EN
+                319 412-1), None to omit it.
+            organization: Subject O.
+            common_name: Subject CN.
+            country: Subject C.
+            key: Key kind of the seal.
+            not_before: Start of validity (default: a day before ``now``).
+            not_after: End of validity (default: two years after ``now``).
+            qualified: Add qcStatements (QcCompliance, QcType eSeal) and the
+                QCP-l policy.
+            sscd: Add QcSSCD too.
+            signature_hash: ``hashes.SHA1()`` makes the CA sign with SHA-1
+                (negative tests; cryptography refuses it, so the certificate
+                is re-signed with asn1crypto); SHA-256 by default.
+
+        Returns:
+            The key, certificate and chain.
+
+        """
+        private_key = generate_key(key)
+        subject = _name(country, common_name, organization, organization_identifier)
+        extensions: list[tuple[x509.ExtensionType, bool]] = [
+            (_key_usage(content_commitment=True), True),
+        ]
+        if qualified:
+            extensions.append(
+                (
+                    x509.UnrecognizedExtension(_QC_STATEMENTS, _qc_statements(sscd)),
+                    False,
+                )
+            )
+            extensions.append(
+                (
+                    x509.CertificatePolicies([x509.PolicyInformation(_QCP_L, None)]),
+                    False,
+                )
+            )
+        certificate = self._build(
+            subject,
+            private_key.public_key(),
+            self.intermediate.subject,
+            self.intermediate_key,
+            extensions,
+            not_before=not_before,
+            not_after=not_after,
+            signature_hash=signature_hash,
+        )
+
+        return IssuedCertificate(private_key, certificate, self.chain)
+
+    def issue_tsa(
+        self, *, key: KeyKind = "p256", critical_eku: bool = True
+    ) -> IssuedCertificate:
+        """Issue a TSA certificate (extended key usage timeStamping).
+
+        Args:
+            key: Key kind.
+            critical_eku: Mark the EKU critical, as RFC 3161 clause 2.3 requires.
+
+        Returns:
+            The key, certificate and chain.
+
+        """
+        private_key = generate_key(key)
+        extensions: list[tuple[x509.ExtensionType, bool]] = [
+            (_key_usage(content_commitment=False), True),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical_eku),
+        ]
+        certificate = self._build(
+            _name("BE", "Aurora Test TSA", "Aurora Test PKI"),
+            private_key.public_key(),
+            self.intermediate.subject,
+            self.intermediate_key,
+            extensions,
+        )
+
+        return IssuedCertificate(private_key, certificate, self.chain)
+
+    def revocation_list(self, revoked: Sequence[x509.Certificate] = ()) -> bytes:
+        """Return a DER CRL of the intermediate CA listing ``revoked``.
+
+        Args:
+            revoked: Certificates to list as revoked (an hour before ``now``).
+
+        Returns:
+            The CRL, DER.
+
+        """
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.intermediate.subject)
+            .last_update(self.now - timedelta(minutes=5))
+            .next_update(self.now + timedelta(days=7))
+        )
+        for certificate in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder()
+                .serial_number(certificate.serial_number)
+                .revocation_date(self.now - timedelta(hours=1))
+                .build()
+            )
+        crl = builder.sign(self.intermediate_key, hashes.SHA256())
+
+        return crl.public_bytes(serialization.Encoding.DER)
+
+    def _build(
+        self,
+        subject: x509.Name,
+        public_key: Any,
+        issuer: x509.Name,
+        issuer_key: SealPrivateKey,
+        extensions: Sequence[tuple[x509.ExtensionType, bool]],
+        *,
+        days: int = 730,
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
+        signature_hash: hashes.SHA1 | hashes.SHA256 | None = None,
+    ) -> x509.Certificate:
+        """Build and sign one certificate."""
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(public_key)
+            .serial_number(next(self._serials))
+            .not_valid_before(not_before or self.now - timedelta(days=1))
+            .not_valid_after(not_after or self.now + timedelta(days=days))
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
+        )
+        if issuer != subject:
+            ski = x509.SubjectKeyIdentifier.from_public_key(issuer_key.public_key())
+            builder = builder.add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
+                False,
+            )
+        for extension, critical in extensions:
+            builder = builder.add_extension(extension, critical)
+
+        certificate = builder.sign(issuer_key, hashes.SHA256())
+        if isinstance(signature_hash, hashes.SHA1):
+            certificate = _resign_sha1(certificate, issuer_key)
+
+        return certificate
+
+
+def _resign_sha1(
+    certificate: x509.Certificate, issuer_key: SealPrivateKey
+) -> x509.Certificate:
+    """Re-sign a certificate with SHA-1, which cryptography no longer does."""
+    parsed = _asn1(certificate)
+    tbs = parsed["tbs_certificate"]
+    if isinstance(issuer_key, rsa.RSAPrivateKey):
+        algorithm = algos.SignedDigestAlgorithm({"algorithm": "sha1_rsa"})
+        tbs["signature"] = algorithm
+        signature = issuer_key.sign(
+            tbs.dump(force=True), padding.PKCS1v15(), hashes.SHA1()
+        )
+    else:
+        algorithm = algos.SignedDigestAlgorithm({"algorithm": "sha1_ecdsa"})
+        tbs["signature"] = algorithm
+        signature = issuer_key.sign(tbs.dump(force=True), ec.ECDSA(hashes.SHA1()))
+    resigned = asn1_x509.Certificate(
+        {
+            "tbs_certificate": tbs,
+            "signature_algorithm": algorithm,
+            "signature_value": signature,
+        }
+    )
+
+    return x509.load_der_x509_certificate(resigned.dump())
+
+
+def _name(
+    country: str, common_name: str, organization: str, org_id: str | None = None
+) -> x509.Name:
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, country),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+    ]
+    if org_id:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, org_id))
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+
+    return x509.Name(attributes)
+
+
+def _ca_extensions(path_length: int | None) -> list[tuple[x509.ExtensionType, bool]]:
+    usage = x509.KeyUsage(
+        digital_signature=False,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,
+        crl_sign=True,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+    return [
+        (x509.BasicConstraints(ca=True, path_length=path_length), True),
+        (usage, True),
+    ]
+
+
+def _key_usage(*, content_commitment: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=content_commitment,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+class TimestampAuthority:
+    """An RFC 3161 TSA on 127.0.0.1, served from a background thread.
+
+    Args:
+        pki: The PKI that issues the TSA certificate.
+        policy: TSA policy OID put into every token.
+        clock: Returns the genTime to use (default: now, UTC); tests pass a
+            fixed time to make a token prove a chosen moment.
+        key: Key kind of the TSA.
+
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(
+        self,
+        pki: TestPKI,
+        *,
+        policy: str = "1.3.6.1.4.1.61046.1.1",
+        clock: Callable[[], datetime] | None = None,
+        key: KeyKind = "p256",
+    ) -> None:
+        self.pki = pki
+        self.issued = pki.issue_tsa(key=key)
+        self.policy = policy
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._serials = itertools.count(1)
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        """The TSA certificate."""
+        return self.issued.certificate
+
+    @property
+    def url(self) -> str:
+        """The URL to POST requests to; the server must be started."""
+        if self._server is None:
+            raise RuntimeError("the TSA is not running; use it as a context manager")
+        host, port = self._server.server_address[:2]
+
+        return f"http://{host!s}:{port}/tsa"
+
+    def __enter__(self) -> TimestampAuthority:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start serving on 127.0.0.1 on an ephemeral port."""
+        authority = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                if not 0 < length <= _MAX_REQUEST:
+                    self.send_error(413)
+                    return
+                body = authority.respond(self.rfile.read(length))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/timestamp-reply")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="aurora-test-tsa", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the server and wait for its thread."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._server = self._thread = None
+
+    def respond(self, request_der: bytes) -> bytes:
+        """Answer one DER TimeStampReq with a DER TimeStampResp.
+
+        Args:
+            request_der: The request.
+
+        Returns:
+            A granted response, or a rejection for an unreadable request.
+
+        """
+        try:
+            request = tsp.TimeStampReq.load(request_der)
+            imprint = request["message_imprint"]
+            nonce = request["nonce"].native
+            _ = imprint["hashed_message"].native
+        except (ValueError, TypeError):
+            status = {"status": "rejection", "fail_info": {"bad_data_format"}}
+            return bytes(tsp.TimeStampResp({"status": status}).dump())
+        token = self._token(imprint, nonce, bool(request["cert_req"].native))
+        response = tsp.TimeStampResp(
+            {"status": {"status": "granted"}, "time_stamp_token": token}
+        )
+
+        return bytes(response.dump())
+
+    def token_for(self, data: bytes, *, hash_algorithm: str = "sha256") -> bytes:
+        """Return a token over ``data`` directly, without HTTP.
+
+        Args:
+            data: The bytes to time-stamp.
+            hash_algorithm: Imprint hash name (sha256, sha384, sha512, sha1).
+
+        Returns:
+            The TimeStampToken, DER.
+
+        """
+        digest = hashlib.new(hash_algorithm, data).digest()
+        imprint = tsp.MessageImprint(
+            {
+                "hash_algorithm": algos.DigestAlgorithm({"algorithm": hash_algorithm}),
+                "hashed_message": digest,
+            }
+        )
+
+        return bytes(self._token(imprint, None, True).dump())
+
+    def _token(
+        self, imprint: tsp.MessageImprint, nonce: int | None, with_certs: bool
+    ) -> cms.ContentInfo:
+        """Build and sign a TimeStampToken (CMS SignedData over TSTInfo)."""
+        with self._lock:
+            serial = next(self._serials)
+        fields: dict[str, Any] = {
+            "version": "v1",
+            "policy": self.policy,
+            "message_imprint": imprint,
+            "serial_number": serial,
+            "gen_time": self.clock().astimezone(UTC).replace(microsecond=0),
+        }
+        if nonce is not None:
+            fields["nonce"] = nonce
+        tst_info = tsp.TSTInfo(fields)
+        encap = cms.EncapsulatedContentInfo(
+            {
+                "content_type": "tst_info",
+                "content": core.ParsableOctetString(tst_info.dump()),
+            }
+        )
+        certificates = [self.certificate, self.pki.intermediate] if with_certs else []
+        signed_data = cms.SignedData(
+            {
+                "version": "v3",
+                "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+                "encap_content_info": encap,
+                "certificates": [_asn1(c) for c in certificates],
+                "signer_infos": [self._signer_info(tst_info.dump())],
+            }
+        )
+
+        return cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
+
+    def _signer_info(self, tst_info_der: bytes) -> cms.SignerInfo:
+        """Sign the attributes over the TSTInfo with the TSA key."""
+        cert = _asn1(self.certificate)
+        ess = tsp.SigningCertificateV2(
+            {"certs": [{"cert_hash": hashlib.sha256(cert.dump()).digest()}]}
+        )
+        attributes = cms.CMSAttributes(
+            [
+                {"type": "content_type", "values": ["tst_info"]},
+                {
+                    "type": "message_digest",
+                    "values": [hashlib.sha256(tst_info_der).digest()],
+                },
+                {"type": "signing_certificate_v2", "values": [ess]},
+            ]
+        )
+        key = self.issued.private_key
+        data = attributes.dump()
+        if isinstance(key, rsa.RSAPrivateKey):
+            signature = key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+            algorithm = "sha256_rsa"
+        else:
+            signature = key.sign(data, ec.ECDSA(hashes.SHA256()))
+            algorithm = "sha256_ecdsa"
+        sid = cms.IssuerAndSerialNumber(
+            {"issuer": cert.issuer, "serial_number": cert.serial_number}
+        )
+
+        return cms.SignerInfo(
+            {
+                "version": "v1",
+                "sid": cms.SignerIdentifier({"issuer_and_serial_number": sid}),
+                "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+                "signed_attrs": attributes,
+                "signature_algorithm": algos.SignedDigestAlgorithm(
+                    {"algorithm": algorithm}
+                ),
+                "signature": signature,
+            }
+        )
+
+
+def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(
+        certificate.public_bytes(serialization.Encoding.DER)
+    )
