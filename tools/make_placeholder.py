@@ -20,7 +20,9 @@ def row(y: int) -> bytes:
     pixels = bytearray()
     for x in range(WIDTH):
         edge = FRAME <= x < WIDTH - FRAME and FRAME <= y < HEIGHT - FRAME
-        border = edge and (x in (FRAME, WIDTH - FRAME - 1) or y in (FRAME, HEIGHT - FRAME - 1))
+        border = edge and (
+            x in (FRAME, WIDTH - FRAME - 1) or y in (FRAME, HEIGHT - FRAME - 1)
+        )
         pixels.append(0x80 if border else 0xFF)
     return b"\x00" + bytes(pixels)
 

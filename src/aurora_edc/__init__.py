@@ -12,7 +12,21 @@ from __future__ import annotations
 
 from ._catalogue import Artefact, ArtefactCatalogue, default_catalogue
 from ._deposit import BatchSummary, DepositItem, deposit_batch
-from ._documents import CredentialDocument, DocumentKind, read_credential_document
+from ._documents import (
+    CredentialDocument,
+    DocumentKind,
+    is_sealed,
+    read_credential_document,
+    subject_email,
+)
+from ._etsi import (
+    BaselineLevel,
+    CheckResult,
+    Indication,
+    SealFormat,
+    SealVerificationReport,
+    SubIndication,
+)
 from ._europass import (
     deposit_file_name,
     wrap_for_upload,
@@ -41,13 +55,47 @@ from ._exceptions import (
     RecordError,
     SealError,
     SHACLConformanceError,
+    TimestampAuthorityError,
     UnknownCodeError,
+    UnknownProfileError,
+    UnknownSchemaError,
     UnsafeXMLError,
     VerificationError,
     XSDConformanceError,
 )
+from ._jades import seal_jades
+from ._jades_verify import verify_jades
 from ._journal import DeliveryState, DepositJournal, JournalEntry
+from ._jsonld import CredentialGraph, iter_unmapped_keys, parse_credential
+from ._keys import SealKey, load_seal_key
+from ._limits import DEFAULT_XML_LIMITS, XMLLimits
+from ._media import MediaPolicy, shrink_media
+from ._oid4vci import (
+    EDC_CONFIGURATION_ID,
+    ELM_CONFIGURATION_ID,
+    PRE_AUTHORIZED_GRANT,
+    CredentialOffer,
+    TxCode,
+    create_offer,
+    credential_issuer_metadata,
+    new_tx_code_value,
+    offer_link,
+    read_offer_link,
+)
+from ._presentation import build_presentation, sign_presentation, verify_presentation
+from ._qr import QRKind, offer_qr
 from ._report import Finding, Severity, ValidationReport
+from ._sdjwt import ELM_VCT, SDJWTFormat, SDJWTVCIssuer, elm_type_metadata
+from ._shacl import (
+    SHACLValidator,
+    ShapeProfile,
+    credential_report,
+    is_valid_credential,
+    iter_credential_findings,
+    profile_names,
+    validate_credential,
+)
+from ._size import MediaItem, SizeReport, check_size, iter_media, size_report
 from ._vocab import (
     CodeList,
     Concept,
@@ -58,10 +106,29 @@ from ._vocab import (
     open_scheme_names,
     resolve_code,
 )
+from ._xades_sign import seal_xades
+from ._xades_verify import verify_xades
+from ._xmlsafe import parse_xml
+from ._xsd import (
+    XMLInput,
+    detect_schema,
+    is_valid_xml,
+    iter_xml_findings,
+    schema_names,
+    schema_url,
+    validate_xml,
+    xml_report,
+    xml_schema,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_XML_LIMITS",
+    "EDC_CONFIGURATION_ID",
+    "ELM_CONFIGURATION_ID",
+    "ELM_VCT",
+    "PRE_AUTHORIZED_GRANT",
     "AlreadySealedError",
     "Artefact",
     "ArtefactCatalogue",
@@ -69,11 +136,15 @@ __all__ = [
     "ArtefactIntegrityError",
     "ArtefactNotFoundError",
     "AuroraEDCError",
+    "BaselineLevel",
     "BatchSummary",
+    "CheckResult",
     "CodeList",
     "Concept",
     "ConformanceError",
     "CredentialDocument",
+    "CredentialGraph",
+    "CredentialOffer",
     "DeliveryState",
     "DepositItem",
     "DepositJournal",
@@ -84,33 +155,89 @@ __all__ = [
     "EuropassWalletConfig",
     "Finding",
     "HandoffError",
+    "Indication",
     "InputError",
     "IssuerMismatchError",
     "JournalEntry",
     "KeyMaterialError",
+    "MediaItem",
+    "MediaPolicy",
     "PayloadTooLargeError",
+    "QRKind",
     "RecordError",
+    "SDJWTFormat",
+    "SDJWTVCIssuer",
     "SHACLConformanceError",
+    "SHACLValidator",
     "SealError",
+    "SealFormat",
+    "SealKey",
+    "SealVerificationReport",
     "Severity",
+    "ShapeProfile",
+    "SizeReport",
+    "SubIndication",
+    "TimestampAuthorityError",
+    "TxCode",
     "UnknownCodeError",
+    "UnknownProfileError",
+    "UnknownSchemaError",
     "UnsafeXMLError",
     "ValidationReport",
     "VerificationError",
     "WalletRecipient",
+    "XMLInput",
+    "XMLLimits",
     "XSDConformanceError",
     "__version__",
+    "build_presentation",
+    "check_size",
     "code_list",
     "code_list_names",
     "concept_jsonld",
+    "create_offer",
+    "credential_issuer_metadata",
+    "credential_report",
     "default_catalogue",
     "deposit_batch",
     "deposit_file_name",
+    "detect_schema",
+    "elm_type_metadata",
+    "is_sealed",
+    "is_valid_credential",
+    "is_valid_xml",
+    "iter_credential_findings",
+    "iter_media",
+    "iter_unmapped_keys",
+    "iter_xml_findings",
+    "load_seal_key",
+    "new_tx_code_value",
+    "offer_link",
+    "offer_qr",
     "open_concept",
     "open_scheme_names",
+    "parse_credential",
+    "parse_xml",
+    "profile_names",
     "read_credential_document",
+    "read_offer_link",
     "resolve_code",
+    "schema_names",
+    "schema_url",
+    "seal_jades",
+    "seal_xades",
+    "shrink_media",
+    "sign_presentation",
+    "size_report",
+    "subject_email",
+    "validate_credential",
+    "validate_xml",
+    "verify_jades",
+    "verify_presentation",
+    "verify_xades",
     "wrap_for_upload",
     "write_deposit_file",
     "write_upload_file",
+    "xml_report",
+    "xml_schema",
 ]

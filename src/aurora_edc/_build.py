@@ -36,16 +36,14 @@ from ._records import (
     Media,
     Organisation,
     Specification,
+    skill_concept,
 )
-from ._vocab import code_list
+from ._vocab import Concept, code_list, concept_jsonld, open_concept
 
 __all__ = ["PROFILE_IRIS", "CredentialBuilder", "node_id"]
 
 _NAMESPACE = uuid.UUID("5b0c5b9e-3f0d-5c47-9a57-6f2d0e6b8a11")
-_AUTHORITY = "http://publications.europa.eu/resource/authority/"
-_ESCO_SCHEME = "http://data.europa.eu/esco/concept-scheme/skills"
 _ABSOLUTE_ID = re.compile(r"^(https?://|urn:)\S+$")
-_SUPERVISION_SCHEME = "http://data.europa.eu/snb/supervision-verification/25831c2"
 
 PROFILE_IRIS = {
     name: "http://data.europa.eu/snb/model/ap/" + name
@@ -71,19 +69,18 @@ def concept(list_name: str, iri: str) -> Node:
     found = code_list(list_name).get(iri)
     if found is None:
         raise KeyError(f"{iri!r} is not in code list {list_name!r}")
-    node = Node("Concept", found.iri)
-    node.set("inScheme", Node("ConceptScheme", found.scheme))
-    if found.scheme.startswith(_AUTHORITY):
-        node.set("notation", found.scheme.removeprefix(_AUTHORITY).split("/")[0])
 
-    return node.set("prefLabel", LangMap(dict(found.labels)))
+    return concept_node(found)
 
 
-def open_concept(iri: str, scheme: str, label: dict[str, str] | None) -> Node:
-    """Return a Concept node of a scheme that has no local code list."""
-    node = Node("Concept", iri).set("inScheme", Node("ConceptScheme", scheme))
+def concept_node(found: Concept) -> Node:
+    """Return the node of a concept, in the form :func:`concept_jsonld` gives."""
+    data = concept_jsonld(found)
+    node = Node("Concept", data["id"])
+    node.set("inScheme", Node("ConceptScheme", data["inScheme"]["id"]))
+    node.set("notation", data.get("notation"))
 
-    return node.set("prefLabel", LangMap(label or {}))
+    return node.set("prefLabel", LangMap(data["prefLabel"]))
 
 
 def _text(value: dict[str, str] | None) -> LangMap | None:
@@ -99,7 +96,11 @@ def _note(key: str, value: dict[str, str] | None) -> Node | None:
 
 @functools.lru_cache(maxsize=1)
 def _placeholder_image() -> str:
-    data = resources.files("aurora_edc").joinpath("data/display-placeholder.png").read_bytes()
+    data = (
+        resources.files("aurora_edc")
+        .joinpath("data/display-placeholder.png")
+        .read_bytes()
+    )
 
     return base64.b64encode(data).decode("ascii")
 
@@ -112,6 +113,7 @@ class CredentialBuilder:
         organisations: Organisations that records may reference by id.
         profile: Name of the EDC profile the credential declares in
             ``credentialSchema`` (``edc-generic-full`` by default).
+
     """
 
     organisations: dict[str, Organisation] = field(default_factory=dict)
@@ -124,13 +126,15 @@ class CredentialBuilder:
 
         Raises:
             RecordError: No organisation has that id.
+
         """
         if isinstance(ref, Organisation):
             return ref
         if ref not in self.organisations:
             known = ", ".join(sorted(self.organisations)) or "none"
             raise RecordError(
-                f"unknown organisation id {ref!r} (known: {known})", path=where,
+                f"unknown organisation id {ref!r} (known: {known})",
+                path=where,
                 rule="organisation references name an entry of 'organisations'",
             )
 
@@ -147,19 +151,30 @@ class CredentialBuilder:
         Raises:
             RecordError: A reference does not resolve, or the issuer lacks the
                 eIDAS identifier that ``edc-generic-full`` requires.
+
         """
         parts = self._spec_parts(spec)
         key = f"{parts.issuer.id}\x1f{award.id}"
         when = award.issued or issued
 
-        credential = Node(("VerifiableCredential", "EuropeanDigitalCredential"),
-                          node_id("credential", key))
-        credential.set("credentialProfiles", concept("credential-type", spec.credential_type))
-        credential.set("credentialSchema", Node("ShaclValidator2017", PROFILE_IRIS[self.profile]))
+        credential = Node(
+            ("VerifiableCredential", "EuropeanDigitalCredential"),
+            node_id("credential", key),
+        )
+        credential.set(
+            "credentialProfiles", concept("credential-type", spec.credential_type)
+        )
+        credential.set(
+            "credentialSchema", Node("ShaclValidator2017", PROFILE_IRIS[self.profile])
+        )
         credential.set("displayParameter", parts.display)
         if award.certificate_number:
-            credential.set("identifier", _identifier(key + "/cert", award.certificate_number,
-                                                      "Certificate number"))
+            credential.set(
+                "identifier",
+                _identifier(
+                    key + "/cert", award.certificate_number, "Certificate number"
+                ),
+            )
         credential.set("issued", when).set("issuanceDate", when)
         credential.set("validFrom", award.valid_from or award.awarded_on)
         credential.set("validUntil", award.valid_until)
@@ -168,31 +183,44 @@ class CredentialBuilder:
 
         return credential
 
-    def _person(self, key: str, spec: Specification, award: Award, parts: _SpecParts) -> Node:
+    def _person(
+        self, key: str, spec: Specification, award: Award, parts: _SpecParts
+    ) -> Node:
         learner = award.learner
         person = Node("Person", node_id("person", key))
         person.set("givenName", _text(learner.given_name))
         person.set("familyName", _text(learner.family_name))
-        person.set("fullName", _text(learner.full_name or _full_name(learner.given_name,
-                                                                     learner.family_name)))
+        person.set(
+            "fullName",
+            _text(
+                learner.full_name or _full_name(learner.given_name, learner.family_name)
+            ),
+        )
         person.set("dateOfBirth", learner.date_of_birth)
         if learner.national_id is not None:
             legal = Node("LegalIdentifier", node_id("national-id", key))
             legal.set("notation", learner.national_id.value)
-            person.set("nationalID", legal.set("spatial", concept("country",
-                                                                  learner.national_id.country)))
+            person.set(
+                "nationalID",
+                legal.set("spatial", concept("country", learner.national_id.country)),
+            )
         if learner.student_id:
-            person.set("identifier", _identifier(key + "/student", learner.student_id,
-                                                 "Student identifier"))
+            person.set(
+                "identifier",
+                _identifier(key + "/student", learner.student_id, "Student identifier"),
+            )
         if learner.email:
             person.set("contactPoint", _contact(key + "/learner", learner.email))
 
         return person.set("hasClaim", self._achievement(key, spec, award, parts))
 
-    def _achievement(self, key: str, spec: Specification, award: Award,
-                     parts: _SpecParts) -> Node:
+    def _achievement(
+        self, key: str, spec: Specification, award: Award, parts: _SpecParts
+    ) -> Node:
         process = Node("AwardingProcess", node_id("awarding", key))
-        process.set("awardingBody", parts.awarding_body).set("awardingDate", award.awarded_on)
+        process.set("awardingBody", parts.awarding_body).set(
+            "awardingDate", award.awarded_on
+        )
 
         achievement = Node("LearningAchievement", node_id("achievement", key))
         achievement.set("title", LangMap(spec.title))
@@ -200,16 +228,26 @@ class CredentialBuilder:
         if spec.ects is not None:
             achievement.set("creditReceived", _credit(key, spec))
         if award.grade is not None and spec.assessment is not None:
-            achievement.set("provenBy", self._assessment(key, spec.assessment, award, process,
-                                                         parts))
-        activities = [self._activity(key, index, activity, award, process)
-                      for index, activity in enumerate(spec.activities)]
+            achievement.set(
+                "provenBy",
+                self._assessment(key, spec.assessment, award, process, parts),
+            )
+        activities = [
+            self._activity(key, index, activity, award, process)
+            for index, activity in enumerate(spec.activities)
+        ]
         achievement.set("influencedBy", activities)
 
         return achievement.set("specifiedBy", parts.specification)
 
-    def _assessment(self, key: str, assessment: Assessment, award: Award, process: Node,
-                    parts: _SpecParts) -> Node:
+    def _assessment(
+        self,
+        key: str,
+        assessment: Assessment,
+        award: Award,
+        process: Node,
+        parts: _SpecParts,
+    ) -> Node:
         assert award.grade is not None
         node = Node("LearningAssessment", node_id("assessment", key))
         node.set("title", LangMap(assessment.title))
@@ -219,31 +257,46 @@ class CredentialBuilder:
             node.set("assessedBy", self._org(org))
         node.set("awardedBy", process)
         if assessment.id_verification:
-            node.set("idVerification", open_concept(assessment.id_verification,
-                                                    _SUPERVISION_SCHEME,
-                                                    assessment.id_verification_label))
+            label = assessment.id_verification_label or {
+                "en": assessment.id_verification
+            }
+            node.set(
+                "idVerification",
+                concept_node(
+                    open_concept(
+                        "supervision-verification", assessment.id_verification, label
+                    )
+                ),
+            )
 
         return node.set("specifiedBy", parts.assessment_spec)
 
-    def _activity(self, key: str, index: int, activity: Activity, award: Award,
-                  process: Node) -> Node:
+    def _activity(
+        self, key: str, index: int, activity: Activity, award: Award, process: Node
+    ) -> Node:
         spec_key = f"{key}/activity/{index}"
         node = Node("LearningActivity", node_id("activity", spec_key))
         node.set("title", LangMap(activity.title))
         node.set("description", _text(activity.description))
         node.set("awardedBy", process)
         if activity.directed_by is not None:
-            org = self.organisation(activity.directed_by, f"activities[{index}].directed_by")
+            org = self.organisation(
+                activity.directed_by, f"activities[{index}].directed_by"
+            )
             node.set("directedBy", self._org(org))
         start = award.activity_start or activity.start
         end = award.activity_end or activity.end
         if start or end:
             period = Node("PeriodOfTime", node_id("period", spec_key))
             node.set("temporal", period.set("startDate", start).set("endDate", end))
-        specification = Node("LearningActivitySpecification", node_id("activity-spec", spec_key))
+        specification = Node(
+            "LearningActivitySpecification", node_id("activity-spec", spec_key)
+        )
         specification.set("title", LangMap(activity.title))
         if activity.type:
-            specification.set("dcType", concept("learning-activity-type", activity.type))
+            specification.set(
+                "dcType", concept("learning-activity-type", activity.type)
+            )
         if activity.mode:
             specification.set("mode", concept("mode", activity.mode))
         specification.set("volumeOfLearning", activity.volume_of_learning)
@@ -256,14 +309,21 @@ class CredentialBuilder:
         if spec.id in self._specs:
             return self._specs[spec.id]
 
-        awarding = [self._org(self.organisation(ref, f"awarding_body[{index}]"))
-                    for index, ref in enumerate(spec.awarding_body)]
-        issuer_record = self.organisation(spec.issuer or spec.awarding_body[0], "issuer")
+        awarding = [
+            self._org(self.organisation(ref, f"awarding_body[{index}]"))
+            for index, ref in enumerate(spec.awarding_body)
+        ]
+        issuer_record = self.organisation(
+            spec.issuer or spec.awarding_body[0], "issuer"
+        )
         if not issuer_record.eidas_id:
             raise RecordError(
-                f"issuer {issuer_record.id!r} has no eidas_id; edc-generic-full requires the "
-                "issuer's eIDAS legal identifier (the seal certificate's organizationIdentifier)",
-                record_id=spec.id, path="issuer.eidas_id", rule="IssuerNodeShape",
+                f"issuer {issuer_record.id!r} has no eidas_id; edc-generic-full "
+                "requires the issuer's eIDAS legal identifier (the seal "
+                "certificate's organizationIdentifier)",
+                record_id=spec.id,
+                path="issuer.eidas_id",
+                rule="IssuerNodeShape",
             )
         key = f"spec\x1f{issuer_record.id}\x1f{spec.id}"
         parts = _SpecParts(
@@ -281,11 +341,18 @@ class CredentialBuilder:
     def _qualification(self, key: str, spec: Specification, parts: _SpecParts) -> Node:
         kind = "Qualification" if spec.eqf_level else "LearningAchievementSpecification"
         node = Node(kind, node_id("specification", key))
-        node.set("title", LangMap(spec.title)).set("description", _text(spec.description))
-        outcomes = [_outcome(key, index, outcome)
-                    for index, outcome in enumerate(spec.learning_outcomes)]
+        node.set("title", LangMap(spec.title)).set(
+            "description", _text(spec.description)
+        )
+        outcomes = [
+            _outcome(key, index, outcome)
+            for index, outcome in enumerate(spec.learning_outcomes)
+        ]
         node.set("learningOutcome", outcomes)
-        node.set("learningOutcomeSummary", _note(key + "/lo-summary", spec.learning_outcome_summary))
+        node.set(
+            "learningOutcomeSummary",
+            _note(key + "/lo-summary", spec.learning_outcome_summary),
+        )
         if spec.ects is not None:
             node.set("creditPoint", _credit(key, spec))
         if spec.eqf_level:
@@ -298,13 +365,22 @@ class CredentialBuilder:
         node.set("language", [concept("language", code) for code in spec.languages])
         node.set("mode", [concept("mode", code) for code in spec.mode])
         if spec.learning_setting:
-            node.set("learningSetting", concept("learning-setting", spec.learning_setting))
+            node.set(
+                "learningSetting", concept("learning-setting", spec.learning_setting)
+            )
         node.set("provenBy", parts.assessment_spec)
-        node.set("accreditation", [self._accreditation(key, index, qa)
-                                   for index, qa in enumerate(spec.quality_assurance)])
+        node.set(
+            "accreditation",
+            [
+                self._accreditation(key, index, qa)
+                for index, qa in enumerate(spec.quality_assurance)
+            ],
+        )
         node.set("entryRequirement", _note(key + "/entry", spec.entry_requirements))
         if spec.opportunity_type:
-            node.set("dcType", concept("learning-opportunity-type", spec.opportunity_type))
+            node.set(
+                "dcType", concept("learning-opportunity-type", spec.opportunity_type)
+            )
         node.set("isPartialQualification", spec.is_partial_qualification)
         if spec.homepage:
             node.set("homepage", _web(key + "/home", spec.homepage))
@@ -327,16 +403,23 @@ class CredentialBuilder:
         if assessment.grading_scheme:
             scheme = Node("GradingScheme", node_id("grading", key))
             scheme.set("title", LangMap(assessment.grading_scheme))
-            node.set("gradingScheme", scheme.set("description",
-                                                 _text(assessment.grading_description)))
+            node.set(
+                "gradingScheme",
+                scheme.set("description", _text(assessment.grading_description)),
+            )
 
         return node
 
     def _accreditation(self, key: str, index: int, qa: Accreditation) -> Node:
-        node = Node("Accreditation", node_id("accreditation", qa.id or f"{key}/qa/{index}"))
+        node = Node(
+            "Accreditation", node_id("accreditation", qa.id or f"{key}/qa/{index}")
+        )
         node.set("dcType", concept("accreditation-type", qa.type))
         node.set("title", LangMap(qa.title))
-        node.set("accreditingAgent", self._org(self.organisation(qa.agent, "accreditation.agent")))
+        node.set(
+            "accreditingAgent",
+            self._org(self.organisation(qa.agent, "accreditation.agent")),
+        )
         node.set("expiryDate", qa.expires)
         if qa.homepage:
             node.set("homepage", _web(f"{key}/qa/{index}/home", qa.homepage))
@@ -347,17 +430,26 @@ class CredentialBuilder:
         key = spec_key + "\x1fdisplay"
         display = spec.display
         primary = display.primary_language or _first_language(spec)
-        languages = sorted({_language_iri(tag) for tag in (display.title or spec.title)} | {primary})
+        languages = sorted(
+            {_language_iri(tag) for tag in (display.title or spec.title)} | {primary}
+        )
         image = display.image
         media = Node("MediaObject", node_id("display-image", key))
         media.set("content", image.content if image else _placeholder_image())
-        media.set("contentType", concept("file-type", image.content_type if image and
-                                         image.content_type else _png()))
+        media.set(
+            "contentType",
+            concept(
+                "file-type",
+                image.content_type if image and image.content_type else _png(),
+            ),
+        )
         media.set("contentEncoding", concept("content-encoding", _base64()))
         detail = Node("DisplayDetail", node_id("display-detail", key))
         detail.set("page", 1).set("image", media)
         individual = Node("IndividualDisplay", node_id("individual-display", key))
-        individual.set("language", concept("language", primary)).set("displayDetail", detail)
+        individual.set("language", concept("language", primary)).set(
+            "displayDetail", detail
+        )
 
         node = Node("DisplayParameter", node_id("display", key))
         node.set("title", LangMap(display.title or spec.title))
@@ -373,7 +465,9 @@ class CredentialBuilder:
         key = f"org\x1f{org.id}"
         iri = org.id if _ABSOLUTE_ID.match(org.id) else node_id("organisation", key)
         node = Node("Organisation", iri)
-        node.set("legalName", LangMap(org.legal_name)).set("altLabel", _text(org.alt_label))
+        node.set("legalName", LangMap(org.legal_name)).set(
+            "altLabel", _text(org.alt_label)
+        )
         address = Node("Address", node_id("address", key))
         address.set("countryCode", concept("country", org.country))
         address.set("fullAddress", _note(key + "/address", org.full_address))
@@ -382,15 +476,26 @@ class CredentialBuilder:
             location.set("spatialCode", concept("atu", org.region))
         node.set("location", location)
         if org.eidas_id:
-            node.set("eIDASIdentifier", _legal(key + "/eidas", org.eidas_id, org.country))
+            node.set(
+                "eIDASIdentifier", _legal(key + "/eidas", org.eidas_id, org.country)
+            )
         if org.vat_id:
             node.set("vatIdentifier", _legal(key + "/vat", org.vat_id, org.country))
         if org.registration:
-            node.set("registration", _legal(key + "/reg", org.registration, org.country))
-        identifiers = [(org.erasmus_code, "Erasmus code")] if org.erasmus_code else []
+            node.set(
+                "registration", _legal(key + "/reg", org.registration, org.country)
+            )
+        identifiers: list[tuple[str, str | None]] = []
+        if org.erasmus_code:
+            identifiers.append((org.erasmus_code, "Erasmus code"))
         identifiers += [(item.value, item.scheme) for item in org.identifiers]
-        node.set("identifier", [_identifier(f"{key}/id/{index}", value, scheme)
-                                for index, (value, scheme) in enumerate(identifiers)])
+        node.set(
+            "identifier",
+            [
+                _identifier(f"{key}/id/{index}", value, scheme)
+                for index, (value, scheme) in enumerate(identifiers)
+            ],
+        )
         if org.homepage:
             node.set("homepage", _web(key + "/home", org.homepage))
         if org.email:
@@ -398,12 +503,19 @@ class CredentialBuilder:
         if org.logo is not None:
             node.set("logo", _media(key + "/logo", org.logo))
         if org.group:
-            group = Node("Group", node_id("group", key)).set("prefLabel", LangMap(org.group))
+            group = Node("Group", node_id("group", key)).set(
+                "prefLabel", LangMap(org.group)
+            )
             if org.group_email:
                 group.set("contactPoint", _contact(key + "/group", org.group_email))
             node.set("groupMemberOf", group)
-        node.set("accreditation", [self._accreditation(key, index, qa)
-                                   for index, qa in enumerate(org.accreditation)])
+        node.set(
+            "accreditation",
+            [
+                self._accreditation(key, index, qa)
+                for index, qa in enumerate(org.accreditation)
+            ],
+        )
         self._orgs[org.id] = node
 
         return node
@@ -420,21 +532,37 @@ class _SpecParts:
 
 def _outcome(key: str, index: int, outcome: LearningOutcome) -> Node:
     node = Node("LearningOutcome", node_id("outcome", f"{key}/lo/{index}"))
-    node.set("title", LangMap(outcome.title)).set("description", _text(outcome.description))
-    node.set("relatedESCOSkill", [open_concept(iri, _ESCO_SCHEME, outcome.esco_labels.get(iri))
-                                  for iri in outcome.esco_skills])
-    node.set("relatedSkill", [open_concept(iri, iri.rsplit("/", 1)[0] + "/25831c2", label)
-                              for iri, label in outcome.related_skills.items()])
+    node.set("title", LangMap(outcome.title)).set(
+        "description", _text(outcome.description)
+    )
+    node.set(
+        "relatedESCOSkill",
+        [
+            concept_node(open_concept("esco-skill", iri, label))
+            for iri, label in outcome.esco_skills.items()
+        ],
+    )
+    node.set(
+        "relatedSkill",
+        [
+            concept_node(skill_concept(iri, label))
+            for iri, label in outcome.related_skills.items()
+        ],
+    )
     if outcome.reusability_level:
-        node.set("reusabilityLevel", concept("skill-reuse-level", outcome.reusability_level))
+        node.set(
+            "reusabilityLevel", concept("skill-reuse-level", outcome.reusability_level)
+        )
 
     return node
 
 
 def _credit(key: str, spec: Specification) -> Node:
     node = Node("CreditPoint", node_id("credit", key))
-    node.set("framework", concept("credit-framework", code_list("credit-framework")
-                                  .resolve("ECTS").iri))
+    node.set(
+        "framework",
+        concept("credit-framework", code_list("credit-framework").resolve("ECTS").iri),
+    )
 
     return node.set("point", format(spec.ects.normalize(), "f") if spec.ects else None)
 
@@ -469,7 +597,9 @@ def _media(key: str, media: Media) -> Node:
     return node.set("contentEncoding", concept("content-encoding", _base64()))
 
 
-def _full_name(given: dict[str, str] | None, family: dict[str, str] | None) -> dict[str, str] | None:
+def _full_name(
+    given: dict[str, str] | None, family: dict[str, str] | None
+) -> dict[str, str] | None:
     if not given or not family:
         return given or family
     first_given, first_family = next(iter(given.values())), next(iter(family.values()))

@@ -59,6 +59,7 @@ class Artefact:
         size: Size in bytes.
         media_type: IANA media type of the file.
         imports: Canonical URLs this artefact ``owl:imports``.
+
     """
 
     url: str
@@ -69,6 +70,25 @@ class Artefact:
     imports: tuple[str, ...] = ()
 
 
+@functools.lru_cache(maxsize=1)
+def shipped_artefacts() -> tuple[Artefact, ...]:
+    """Return the artefacts pinned in the package's ``artefacts.json``."""
+    text = resources.files("aurora_edc").joinpath("artefacts.json").read_text("utf-8")
+    document = json.loads(text)
+
+    return tuple(
+        Artefact(
+            url=item["url"],
+            path=item["path"],
+            sha256=item["sha256"],
+            size=item["size"],
+            media_type=item["media_type"],
+            imports=tuple(item.get("imports", ())),
+        )
+        for item in document["artefacts"]
+    )
+
+
 @dataclass
 class ArtefactCatalogue:
     """Resolve pinned artefacts by canonical URL from a mirror or a cache.
@@ -77,11 +97,12 @@ class ArtefactCatalogue:
         mirror: Directory laid out like ``shared/``; ``None`` for none.
         cache: Writable cache directory with the same layout.
         artefacts: The pinned entries; defaults to the shipped catalogue.
+
     """
 
     mirror: Path | None = None
     cache: Path | None = None
-    artefacts: tuple[Artefact, ...] = field(default_factory=lambda: _shipped())
+    artefacts: tuple[Artefact, ...] = field(default_factory=lambda: shipped_artefacts())
     _verified: dict[Path, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -97,6 +118,7 @@ class ArtefactCatalogue:
 
         Returns:
             A catalogue reading from that mirror and the user cache.
+
         """
         chosen = mirror if mirror is not None else os.environ.get(MIRROR_ENV)
 
@@ -107,6 +129,7 @@ class ArtefactCatalogue:
 
         Raises:
             ArtefactNotFoundError: The catalogue does not name it.
+
         """
         found = self._by_url.get(url) or self._by_url.get(url.rstrip("/"))
         found = found or self._by_path.get(url)
@@ -134,6 +157,7 @@ class ArtefactCatalogue:
             ArtefactNotFoundError: In neither place; the message says how to
                 supply it.
             ArtefactIntegrityError: The file's bytes differ from the pin.
+
         """
         entry = self.entry(url)
         for root in self._roots():
@@ -160,6 +184,7 @@ class ArtefactCatalogue:
 
         Returns:
             Entries in dependency order, each once.
+
         """
         ordered: list[Artefact] = []
         seen: set[str] = set()
@@ -187,8 +212,13 @@ class ArtefactCatalogue:
             except ArtefactNotFoundError:
                 yield entry, None, "missing"
 
-    def fetch(self, urls: Iterable[str] | None = None, *, base_url: str | None = None,
-              timeout: float = 30.0) -> list[Path]:
+    def fetch(
+        self,
+        urls: Iterable[str] | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+    ) -> list[Path]:
         """Download artefacts into the cache, checking each hash.
 
         This is the only network access aurora-edc makes for artefacts.
@@ -205,6 +235,7 @@ class ArtefactCatalogue:
         Raises:
             ArtefactNotFoundError: A download failed.
             ArtefactIntegrityError: A downloaded file does not match its pin.
+
         """
         if self.cache is None:
             raise ArtefactNotFoundError("no cache directory to fetch artefacts into")
@@ -214,7 +245,9 @@ class ArtefactCatalogue:
             for entry in wanted:
                 if self._resolves(entry):
                     continue
-                source = base_url.rstrip("/") + "/" + entry.path if base_url else entry.url
+                source = (
+                    base_url.rstrip("/") + "/" + entry.path if base_url else entry.url
+                )
                 written.append(self._download(client, entry, source))
 
         return written
@@ -226,7 +259,9 @@ class ArtefactCatalogue:
             response = client.get(source)
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            raise ArtefactNotFoundError(f"cannot download {entry.url} from {source}: {exc}") from exc
+            raise ArtefactNotFoundError(
+                f"cannot download {entry.url} from {source}: {exc}"
+            ) from exc
         data = response.content[: _MAX_DOWNLOAD + 1]
         digest = hashlib.sha256(data).hexdigest()
         if digest != entry.sha256:
@@ -286,24 +321,6 @@ def _cache_dir() -> Path:
     return Path(base) / "aurora-edc" / "artefacts"
 
 
-@functools.lru_cache(maxsize=1)
-def _shipped() -> tuple[Artefact, ...]:
-    text = resources.files("aurora_edc").joinpath("artefacts.json").read_text("utf-8")
-    document = json.loads(text)
-
-    return tuple(
-        Artefact(
-            url=item["url"],
-            path=item["path"],
-            sha256=item["sha256"],
-            size=item["size"],
-            media_type=item["media_type"],
-            imports=tuple(item.get("imports", ())),
-        )
-        for item in document["artefacts"]
-    )
-
-
 @functools.lru_cache(maxsize=64)
 def _read_json_cached(path: Path) -> object:
     return json.loads(path.read_text("utf-8"))
@@ -323,6 +340,7 @@ def default_catalogue(mirror: Path | str | None = None) -> ArtefactCatalogue:
 
     Returns:
         The shared :class:`ArtefactCatalogue`.
+
     """
     key = str(mirror) if mirror is not None else os.environ.get(MIRROR_ENV)
     if key not in _DEFAULT:

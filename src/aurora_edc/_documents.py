@@ -178,7 +178,7 @@ def _read_bytes(
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror}", source=label) from exc
     if isinstance(data, Mapping):
-        raw = json.dumps(data, ensure_ascii=False).encode()
+        raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     else:
         raw = data.encode() if isinstance(data, str) else bytes(data)
     if len(raw) > max_bytes:

@@ -64,22 +64,28 @@ class Node:
             tuple of them for the credential root.
         id: Globally unique IRI of the node.
         props: Term -> value or list of values, in the order they are written.
+
     """
 
     type: str | tuple[str, ...]
     id: str
     props: dict[str, Value | list[Value]] = field(default_factory=dict)
 
-    def set(self, name: str, value: Value | list[Value] | None) -> Node:
+    def set(self, name: str, value: Value | list[Node] | list[Value] | None) -> Node:
         """Set property ``name`` unless ``value`` is None or empty; return self.
 
         Raises:
             KeyError: ``name`` is not a term of the EDC or VC contexts.
+
         """
-        if value is None or value == [] or (isinstance(value, LangMap) and not value.texts):
+        if (
+            value is None
+            or value == []
+            or (isinstance(value, LangMap) and not value.texts)
+        ):
             return self
         term(name, root=self.is_credential)
-        self.props[name] = value
+        self.props[name] = list(value) if isinstance(value, list) else value
 
         return self
 
@@ -125,6 +131,7 @@ def term(name: str, *, root: bool = False) -> TermDefinition:
 
     Raises:
         KeyError: The contexts do not define ``name``.
+
     """
     tables = _terms()
     if root and name in tables[0]:
@@ -150,7 +157,9 @@ def _terms() -> tuple[dict[str, TermDefinition], dict[str, TermDefinition]]:
     return root, general
 
 
-def _table(context: dict[str, Any], prefixes: dict[str, Any]) -> dict[str, TermDefinition]:
+def _table(
+    context: dict[str, Any], prefixes: dict[str, Any]
+) -> dict[str, TermDefinition]:
     table = {}
     for name, definition in context.items():
         if name.startswith("@") or definition in ("@id", "@type"):
@@ -189,9 +198,15 @@ def to_jsonld(credential: Node) -> dict[str, Any]:
 
 
 def _node_json(node: Node) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": node.id, "type": list(node.type) if isinstance(node.type, tuple) else node.type}
+    data: dict[str, Any] = {
+        "id": node.id,
+        "type": list(node.type) if isinstance(node.type, tuple) else node.type,
+    }
     for name, value in node.props.items():
-        items = [_value_json(item) for item in (value if isinstance(value, list) else [value])]
+        items = [
+            _value_json(item)
+            for item in (value if isinstance(value, list) else [value])
+        ]
         data[name] = items if isinstance(value, list) and len(items) > 1 else items[0]
 
     return data
@@ -233,6 +248,7 @@ def to_graph(credential: Node, graph: Graph | None = None) -> Graph:
 
     Returns:
         The graph, equal to what a JSON-LD processor makes of :func:`to_jsonld`.
+
     """
     graph = Graph() if graph is None else graph
     done: set[str] = set()
@@ -267,9 +283,13 @@ def _objects(value: Value, definition: TermDefinition) -> Iterator[URIRef | Lite
     elif definition.type == "@id":
         yield URIRef(str(value))
     elif isinstance(value, bool):
-        yield Literal(value, datatype=URIRef(definition.type) if definition.type else XSD.boolean)
+        yield Literal(
+            value, datatype=URIRef(definition.type) if definition.type else XSD.boolean
+        )
     elif definition.type:
-        text = format_datetime(value) if isinstance(value, datetime | date) else str(value)
+        text = (
+            format_datetime(value) if isinstance(value, datetime | date) else str(value)
+        )
         yield Literal(text, datatype=URIRef(definition.type))
     elif isinstance(value, int | Decimal):
         yield Literal(value)

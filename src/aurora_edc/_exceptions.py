@@ -11,7 +11,8 @@ The tree::
     AuroraEDCError
     ├── ArtefactError                    an official artefact cannot be used
     │   ├── ArtefactNotFoundError        (LookupError) not in mirror, cache or catalogue
-    │   │   └── UnknownProfileError      (LookupError) no SHACL profile by that name
+    │   │   ├── UnknownProfileError      (LookupError) no SHACL profile by that name
+    │   │   └── UnknownSchemaError       (LookupError) no XML schema by that name
     │   └── ArtefactIntegrityError       (ValueError) SHA-256 differs from the pin
     ├── RecordError                      (ValueError) a record breaks a rule
     │   └── UnknownCodeError             (LookupError) a code is not in its code list
@@ -56,6 +57,7 @@ __all__ = [
     "TimestampAuthorityError",
     "UnknownCodeError",
     "UnknownProfileError",
+    "UnknownSchemaError",
     "UnsafeXMLError",
     "VerificationError",
     "XSDConformanceError",
@@ -74,6 +76,7 @@ def shorten(value: object, limit: int = _MAX_SHOWN) -> str:
 
     Returns:
         A printable, bounded representation.
+
     """
     text = repr(value)
     if len(text) <= limit:
@@ -98,6 +101,10 @@ class UnknownProfileError(ArtefactNotFoundError):
     """No SHACL profile (shape files and their imports) has the name asked for."""
 
 
+class UnknownSchemaError(ArtefactNotFoundError):
+    """No official XML schema (ELM 1.0/1.2, LOQ, AMS) has the name asked for."""
+
+
 class ArtefactIntegrityError(ArtefactError, ValueError):
     """An artefact's bytes do not match the SHA-256 pinned in the catalogue."""
 
@@ -110,10 +117,17 @@ class RecordError(AuroraEDCError, ValueError):
             source position such as ``roster.csv:12`` when no id is known.
         path: Field path inside the record, such as ``learner.date_of_birth``.
         rule: What the field must satisfy.
+
     """
 
-    def __init__(self, message: str, *, record_id: str | None = None,
-                 path: str | None = None, rule: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        record_id: str | None = None,
+        path: str | None = None,
+        rule: str | None = None,
+    ) -> None:
         self.record_id = record_id
         self.path = path
         self.rule = rule
@@ -136,10 +150,12 @@ class InputError(AuroraEDCError, ValueError):
     Attributes:
         source: File name or other label of the input.
         line: Source line of the fault, when known.
+
     """
 
-    def __init__(self, message: str, *, source: str | None = None,
-                 line: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, source: str | None = None, line: int | None = None
+    ) -> None:
         self.source = source
         self.line = line
         super().__init__(message)
@@ -158,10 +174,17 @@ class UnsafeXMLError(InputError):
     Attributes:
         rule: The safety rule that refused the input, such as ``doctype`` or
             ``max-depth`` (see :mod:`aurora_edc._xmlsafe`).
+
     """
 
-    def __init__(self, message: str, *, rule: str | None = None,
-                 source: str | None = None, line: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str | None = None,
+        source: str | None = None,
+        line: int | None = None,
+    ) -> None:
         self.rule = rule
         super().__init__(message, source=source, line=line)
 
@@ -179,6 +202,7 @@ class ConformanceError(AuroraEDCError, ValueError):
 
     Attributes:
         results: The individual findings (SHACL results or XSD errors).
+
     """
 
     def __init__(self, message: str, results: Sequence[object] = ()) -> None:
@@ -219,6 +243,7 @@ class HandoffError(AuroraEDCError, ConnectionError):
 
     Attributes:
         status: HTTP status code, when the failure came from a response.
+
     """
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
@@ -233,6 +258,7 @@ class PayloadTooLargeError(HandoffError, ValueError):
         size: Size of the refused payload in bytes.
         limit: The limit it exceeded, in bytes; None when a server refused it
             (HTTP 413) without saying its limit.
+
     """
 
     def __init__(self, message: str, *, size: int, limit: int | None) -> None:

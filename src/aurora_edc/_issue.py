@@ -59,6 +59,7 @@ class IssueOptions:
             by default.
         keep_invalid: Also write non-conforming credentials, under
             ``out_dir/invalid/``, for inspection.
+
     """
 
     out_dir: Path
@@ -80,6 +81,7 @@ class RecordOutcome:
         files: Files written, relative to the output directory.
         findings: Validation findings (Violations and Warnings).
         error: The record error: message, field path and rule.
+
     """
 
     record: str
@@ -91,8 +93,11 @@ class RecordOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the outcome as JSON-ready data."""
-        data: dict[str, Any] = {"record": self.record, "source": self.source,
-                                "status": self.status}
+        data: dict[str, Any] = {
+            "record": self.record,
+            "source": self.source,
+            "status": self.status,
+        }
         if self.files:
             data["files"] = self.files
         if self.findings:
@@ -150,8 +155,9 @@ def output_stem(record_id: str) -> str:
     return f"{cleaned}-{hashlib.sha256(record_id.encode()).hexdigest()[:8]}"
 
 
-def issue_batch(batch: RecordBatch, options: IssueOptions, *,
-                validator: Validator | None = None) -> IssueReport:
+def issue_batch(
+    batch: RecordBatch, options: IssueOptions, *, validator: Validator | None = None
+) -> IssueReport:
     """Issue every award of a batch and write ``report.json``.
 
     Args:
@@ -162,31 +168,49 @@ def issue_batch(batch: RecordBatch, options: IssueOptions, *,
 
     Returns:
         The report, also written to ``options.out_dir / "report.json"``.
+
     """
     issued = options.issued or datetime.now(UTC).replace(microsecond=0)
     for name in options.formats:
         if name not in WRITERS:
-            raise ValueError(f"unknown output format {name!r}; known: {sorted(WRITERS)}")
+            raise ValueError(
+                f"unknown output format {name!r}; known: {sorted(WRITERS)}"
+            )
     check = validator or (default_validator() if options.validate else None)
-    builder = CredentialBuilder(organisations=dict(batch.organisations),
-                                profile=_declared_profile(options.profile))
+    builder = CredentialBuilder(
+        organisations=dict(batch.organisations),
+        profile=_declared_profile(options.profile),
+    )
     options.out_dir.mkdir(parents=True, exist_ok=True)
 
     outcomes = [_error_outcome(error, error.record_id or "?") for error in batch.errors]
-    outcomes += [issue_award(builder, batch, sourced, options, issued, check)
-                 for sourced in batch.awards]
+    outcomes += [
+        issue_award(builder, batch, sourced, options, issued, check)
+        for sourced in batch.awards
+    ]
     report = IssueReport(outcomes, options.profile, options.formats, issued)
-    write_atomic(options.out_dir / REPORT_NAME,
-                 json.dumps(report.to_dict(), indent=2, ensure_ascii=False).encode("utf-8"))
-    log.info("issued %d of %d records into %s", len(outcomes) - report.failed,
-             len(outcomes), options.out_dir)
+    write_atomic(
+        options.out_dir / REPORT_NAME,
+        json.dumps(report.to_dict(), indent=2, ensure_ascii=False).encode("utf-8"),
+    )
+    log.info(
+        "issued %d of %d records into %s",
+        len(outcomes) - report.failed,
+        len(outcomes),
+        options.out_dir,
+    )
 
     return report
 
 
-def issue_award(builder: CredentialBuilder, batch: RecordBatch, sourced: SourcedAward,
-                options: IssueOptions, issued: datetime,
-                validator: Validator | None) -> RecordOutcome:
+def issue_award(
+    builder: CredentialBuilder,
+    batch: RecordBatch,
+    sourced: SourcedAward,
+    options: IssueOptions,
+    issued: datetime,
+    validator: Validator | None,
+) -> RecordOutcome:
     """Build, validate and write one award; never raises for a bad record."""
     award = sourced.award
     try:
@@ -196,12 +220,20 @@ def issue_award(builder: CredentialBuilder, batch: RecordBatch, sourced: Sourced
         exc.record_id = exc.record_id or award.id
         return _error_outcome(exc, sourced.source)
     except AuroraEDCError as exc:
-        return RecordOutcome(award.id, sourced.source, "error",
-                             error={"message": str(exc), "kind": type(exc).__name__})
-    except Exception as exc:  # noqa: BLE001 - a defect must not lose the other records
+        return RecordOutcome(
+            award.id,
+            sourced.source,
+            "error",
+            error={"message": str(exc), "kind": type(exc).__name__},
+        )
+    except Exception as exc:
         log.exception("internal error while building %s", award.id)
-        return RecordOutcome(award.id, sourced.source, "error",
-                             error={"message": f"internal error: {exc!r}", "kind": "internal"})
+        return RecordOutcome(
+            award.id,
+            sourced.source,
+            "error",
+            error={"message": f"internal error: {exc!r}", "kind": "internal"},
+        )
 
     findings: list[dict[str, Any]] = []
     status: Literal["written", "invalid"] = "written"
@@ -215,12 +247,18 @@ def issue_award(builder: CredentialBuilder, batch: RecordBatch, sourced: Sourced
     target = options.out_dir if status == "written" else options.out_dir / "invalid"
     files = write_formats(credential, target, output_stem(award.id), options.formats)
 
-    return RecordOutcome(award.id, sourced.source, status, findings=findings,
-                         files=[str(path.relative_to(options.out_dir)) for path in files])
+    return RecordOutcome(
+        award.id,
+        sourced.source,
+        status,
+        findings=findings,
+        files=[str(path.relative_to(options.out_dir)) for path in files],
+    )
 
 
-def write_formats(credential: Node, directory: Path, stem: str,
-                  formats: Iterable[str]) -> list[Path]:
+def write_formats(
+    credential: Node, directory: Path, stem: str, formats: Iterable[str]
+) -> list[Path]:
     """Write a credential in each format; return the files written."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
@@ -273,7 +311,13 @@ def _declared_profile(profile: str) -> str:
 
 def _error_outcome(error: RecordError, source: str) -> RecordOutcome:
     return RecordOutcome(
-        error.record_id or source, source, "error",
-        error={"message": str(error.args[0]), "path": error.path, "rule": error.rule,
-               "kind": type(error).__name__},
+        error.record_id or source,
+        source,
+        "error",
+        error={
+            "message": str(error.args[0]),
+            "path": error.path,
+            "rule": error.rule,
+            "kind": type(error).__name__,
+        },
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ class RecordBatch:
         awards: Valid awards, each with its source position.
         errors: One error per item that failed validation.
         inputs: Number of award items read, valid or not.
+
     """
 
     organisations: dict[str, Organisation] = field(default_factory=dict)
@@ -64,6 +66,7 @@ class RecordBatch:
 
         Raises:
             RecordError: The id is unknown, or none is named among several.
+
         """
         if award.specification is not None:
             if award.specification in self.specifications:
@@ -71,37 +74,57 @@ class RecordBatch:
             known = ", ".join(sorted(self.specifications)) or "none loaded"
             raise RecordError(
                 f"unknown specification {award.specification!r} (known: {known})",
-                record_id=award.id, path="specification",
+                record_id=award.id,
+                path="specification",
                 rule="an award names a loaded specification",
             )
         if len(self.specifications) == 1:
             return next(iter(self.specifications.values()))
 
         raise RecordError(
-            f"the award names no specification and {len(self.specifications)} are loaded",
-            record_id=award.id, path="specification",
+            f"the award names no specification and {len(self.specifications)} "
+            "are loaded",
+            record_id=award.id,
+            path="specification",
             rule="an award names its specification when several are loaded",
         )
 
 
 def record_error(exc: ValidationError, record_id: str | None) -> RecordError:
-    """Translate a pydantic error into a :class:`RecordError` with field paths."""
-    problems = []
+    """Translate a pydantic error into a :class:`RecordError` with field paths.
+
+    A value that fails every member of a union yields one message per member;
+    only the first is kept for each field path.
+    """
+    problems: dict[str, str] = {}
     for error in exc.errors(include_url=False):
-        where = _dotted(error["loc"])
+        where = _dotted(error["loc"]) or "<record>"
         found = f" (found {shorten(error['input'], 60)})" if "input" in error else ""
         message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{where or '<record>'}: {message}{found}")
-    first = _dotted(exc.errors()[0]["loc"]) if exc.errors() else None
+        problems.setdefault(where, f"{where}: {message}{found}")
+    first = next(iter(problems), None)
 
-    return RecordError("; ".join(problems), record_id=record_id, path=first or None,
-                       rule=exc.title)
+    return RecordError(
+        "; ".join(problems.values()),
+        record_id=record_id,
+        path=None if first == "<record>" else first,
+        rule=exc.title,
+    )
+
+
+# Location parts that name a union member or a validator, not a field.
+_NOT_A_FIELD = re.compile(
+    r"[A-Z\[\]-]|^(str|int|float|bool|date|datetime|decimal|list|dict)$"
+)
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not _NOT_A_FIELD.search(part):
+            text += f".{part}" if text else part
 
     return text
 
@@ -117,6 +140,7 @@ def load_records(paths: Iterable[Path]) -> RecordBatch:
 
     Raises:
         InputError: A file cannot be read or parsed at all.
+
     """
     batch = RecordBatch()
     csv_files = []
@@ -139,7 +163,9 @@ def load_records(paths: Iterable[Path]) -> RecordBatch:
 def _read_document(path: Path) -> Any:
     try:
         if path.stat().st_size > _MAX_RECORD_FILE:
-            raise InputError(f"record file larger than {_MAX_RECORD_FILE} bytes", source=str(path))
+            raise InputError(
+                f"record file larger than {_MAX_RECORD_FILE} bytes", source=str(path)
+            )
         text = path.read_text("utf-8")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=str(path)) from exc
@@ -149,44 +175,68 @@ def _read_document(path: Path) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", source=str(path), line=exc.lineno) from exc
+            raise InputError(
+                f"invalid JSON: {exc.msg}", source=str(path), line=exc.lineno
+            ) from exc
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else None
-        raise InputError(f"invalid YAML: {getattr(exc, 'problem', exc)}", source=str(path),
-                         line=line) from exc
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise InputError(
+            f"invalid YAML: {getattr(exc, 'problem', exc)}", source=str(path), line=line
+        ) from exc
 
 
 def _add_document(batch: RecordBatch, path: Path, document: Any) -> None:
     if not isinstance(document, dict):
-        raise InputError("a record file holds a mapping (record set, specification or award)",
-                         source=str(path))
-    context = {"base_dir": path.parent,
-               "default_language": document.get("default_language", DEFAULT_LANGUAGE)}
+        raise InputError(
+            "a record file holds a mapping (record set, specification or award)",
+            source=str(path),
+        )
+    context = {
+        "base_dir": path.parent,
+        "default_language": document.get("default_language", DEFAULT_LANGUAGE),
+    }
     if "learner" in document:
         sections: dict[str, list[Any]] = {"awards": [document]}
     elif "awarding_body" in document:
         sections = {"specifications": [document]}
     else:
-        unknown = set(document) - {"$kind", "organisations", "specifications", "awards",
-                                   "default_language"}
+        unknown = set(document) - {
+            "$kind",
+            "organisations",
+            "specifications",
+            "awards",
+            "default_language",
+        }
         if unknown:
-            raise InputError(f"unknown top-level keys {sorted(unknown)}; expected "
-                             "organisations, specifications, awards", source=str(path))
+            raise InputError(
+                f"unknown top-level keys {sorted(unknown)}; expected "
+                "organisations, specifications, awards",
+                source=str(path),
+            )
         sections = document
 
     for index, item in enumerate(sections.get("organisations") or []):
-        found = _validate(Organisation, item, context, f"{path.name}:organisations[{index}]")
+        found = _validate(
+            Organisation, item, context, f"{path.name}:organisations[{index}]"
+        )
         _keep(batch, found, batch.organisations)
     for index, item in enumerate(sections.get("specifications") or []):
-        found = _validate(Specification, item, context, f"{path.name}:specifications[{index}]")
+        found = _validate(
+            Specification, item, context, f"{path.name}:specifications[{index}]"
+        )
         _keep(batch, found, batch.specifications)
     local_specs = sections.get("specifications") or []
     for index, item in enumerate(sections.get("awards") or []):
         batch.inputs += 1
         source = f"{path.name}:awards[{index}]"
-        if isinstance(item, dict) and "specification" not in item and len(local_specs) == 1:
+        if (
+            isinstance(item, dict)
+            and "specification" not in item
+            and len(local_specs) == 1
+        ):
             # An award without a specification is of its own file's only one.
             item = {**item, "specification": (local_specs[0] or {}).get("id")}
         award = _validate(Award, item, context, source)
@@ -200,15 +250,21 @@ def _keep(batch: RecordBatch, found: Any, into: dict[str, Any]) -> None:
     if isinstance(found, RecordError):
         batch.errors.append(found)
     elif found.id in into and into[found.id] != found:
-        batch.errors.append(RecordError("a different record with this id was already loaded",
-                                        record_id=found.id, path="id",
-                                        rule="ids are unique across the loaded files"))
+        batch.errors.append(
+            RecordError(
+                "a different record with this id was already loaded",
+                record_id=found.id,
+                path="id",
+                rule="ids are unique across the loaded files",
+            )
+        )
     else:
         into[found.id] = found
 
 
-def _validate(model: type[BaseModel], item: Any, context: dict[str, Any],
-              source: str) -> Any:
+def _validate(
+    model: type[BaseModel], item: Any, context: dict[str, Any], source: str
+) -> Any:
     record_id = item.get("id") if isinstance(item, dict) else None
     try:
         return model.model_validate(item, context=context)
@@ -216,8 +272,9 @@ def _validate(model: type[BaseModel], item: Any, context: dict[str, Any],
         return record_error(exc, str(record_id) if record_id else source)
 
 
-def iter_csv_awards(path: Path, *, default_language: str = DEFAULT_LANGUAGE
-                    ) -> Iterator[SourcedAward | RecordError]:
+def iter_csv_awards(
+    path: Path, *, default_language: str = DEFAULT_LANGUAGE
+) -> Iterator[SourcedAward | RecordError]:
     """Yield the awards of a CSV roster, one per row, read incrementally.
 
     Args:
@@ -229,6 +286,7 @@ def iter_csv_awards(path: Path, *, default_language: str = DEFAULT_LANGUAGE
 
     Raises:
         InputError: The file cannot be read.
+
     """
     context = {"base_dir": path.parent, "default_language": default_language}
     try:
@@ -237,11 +295,18 @@ def iter_csv_awards(path: Path, *, default_language: str = DEFAULT_LANGUAGE
             for row in reader:
                 source = f"{path.name}:{reader.line_num}"
                 if None in row:
-                    yield RecordError("row has more cells than the header",
-                                      record_id=row.get("id") or source, rule="CSV shape")
+                    yield RecordError(
+                        "row has more cells than the header",
+                        record_id=row.get("id") or source,
+                        rule="CSV shape",
+                    )
                     continue
                 found = _validate(Award, _unflatten(row), context, source)
-                yield found if isinstance(found, RecordError) else SourcedAward(source, found)
+                yield (
+                    found
+                    if isinstance(found, RecordError)
+                    else SourcedAward(source, found)
+                )
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=str(path)) from exc
     except (UnicodeDecodeError, csv.Error) as exc:
@@ -249,7 +314,7 @@ def iter_csv_awards(path: Path, *, default_language: str = DEFAULT_LANGUAGE
 
 
 def _unflatten(row: dict[str, str | None]) -> dict[str, Any]:
-    """Turn ``{"learner.given_name": "Ana"}`` into ``{"learner": {"given_name": "Ana"}}``."""
+    """Turn ``{"a.b": "x"}`` into ``{"a": {"b": "x"}}``."""
     nested: dict[str, Any] = {}
     for column, cell in row.items():
         if cell is None or not cell.strip():

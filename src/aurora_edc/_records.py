@@ -40,16 +40,17 @@ from pydantic import (
     model_validator,
 )
 
-from ._vocab import resolve_code
+from ._exceptions import UnknownCodeError
+from ._vocab import Concept, open_concept, open_scheme_names, resolve_code
 
 __all__ = [
     "Accreditation",
-    "Identifier",
     "Activity",
     "Address",
     "Assessment",
     "Award",
     "DisplaySettings",
+    "Identifier",
     "Learner",
     "LearningOutcome",
     "Media",
@@ -68,7 +69,7 @@ DEFAULT_LANGUAGE = "en"
 
 
 def _code(list_name: str) -> AfterValidator:
-    """Validator that resolves a code or IRI of ``list_name`` to its IRI."""
+    """Return a validator resolving a code or IRI of ``list_name`` to its IRI."""
 
     def resolve(value: str) -> str:
         return resolve_code(list_name, value).iri
@@ -77,10 +78,32 @@ def _code(list_name: str) -> AfterValidator:
 
 
 def _as_text(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, int | float | Decimal):
         return str(value)
 
     return value
+
+
+def skill_concept(iri: str, label: dict[str, str]) -> Concept:
+    """Return the concept of a skill IRI in any open scheme (ESCO, DigComp...).
+
+    Raises:
+        UnknownCodeError: The IRI belongs to no known skill scheme.
+
+    """
+    for scheme in open_scheme_names():
+        if scheme.startswith(("esco", "digcomp")):
+            try:
+                return open_concept(scheme, iri, label)
+            except UnknownCodeError:
+                continue
+
+    raise UnknownCodeError(
+        f"{iri!r} is not an ESCO or DigComp concept IRI",
+        rule="a skill of an open scheme",
+    )
 
 
 def _as_list(value: object) -> object:
@@ -101,18 +124,27 @@ def _check_lang_map(value: dict[str, str]) -> dict[str, str]:
         raise ValueError("needs text in at least one language")
     for tag, text in value.items():
         if not _LANG_TAG.match(tag):
-            raise ValueError(f"{tag!r} is not a BCP 47 language tag such as 'en' or 'de'")
+            raise ValueError(
+                f"{tag!r} is not a BCP 47 language tag such as 'en' or 'de'"
+            )
         if not text.strip():
             raise ValueError(f"text for language {tag!r} is empty")
 
-    return {tag.lower() if len(tag) <= 3 else tag: text.strip() for tag, text in value.items()}
+    return {
+        tag.lower() if len(tag) <= 3 else tag: text.strip()
+        for tag, text in value.items()
+    }
 
 
 def _check_duration(value: str | int | float | timedelta) -> str:
     """Accept an xsd:duration (``PT60H``), hours as a number, or a timedelta."""
     if isinstance(value, timedelta):
         hours = value.total_seconds() / 3600
-        return f"PT{hours:g}H" if hours == int(hours) else f"PT{int(value.total_seconds())}S"
+        return (
+            f"PT{hours:g}H"
+            if hours == int(hours)
+            else f"PT{int(value.total_seconds())}S"
+        )
     if isinstance(value, int | float):
         if value <= 0:
             raise ValueError("a duration in hours must be positive")
@@ -164,10 +196,13 @@ class Media(_Record):
     Give either ``path`` (relative to the record file) or base64 ``content``.
     """
 
-    path: Path | None = Field(None, description="File to embed, relative to the record file.")
+    path: Path | None = Field(
+        None, description="File to embed, relative to the record file."
+    )
     content: str | None = Field(None, description="Base64 content, if no path.")
     content_type: FileType | None = Field(
-        None, description="File type code (PNG, JPEG, PDF); from the file suffix by default."
+        None,
+        description="File type code (PNG, JPEG, PDF); from the file suffix by default.",
     )
 
     @model_validator(mode="before")
@@ -233,15 +268,18 @@ class Identifier(_Record):
 
 
 class Organisation(_Record):
-    """An organisation: awarding body, issuer, accrediting agent or activity provider."""
+    """An organisation: awarding body, issuer, accrediting agent or provider."""
 
     id: str = Field(description="Stable id (Erasmus code, ROR IRI, or your own key).")
     legal_name: LangText = Field(description="Legal name, in one or more languages.")
     alt_label: LangText | None = Field(None, description="Short or common name.")
     country: Country = Field(description="Country of the organisation's address.")
-    full_address: LangText | None = Field(None, description="Postal address as one text.")
+    full_address: LangText | None = Field(
+        None, description="Postal address as one text."
+    )
     region: Annotated[str, _code("atu")] | None = Field(
-        None, description="Administrative territorial unit (ATU code or IRI) of the address."
+        None,
+        description="Administrative territorial unit (ATU code or IRI) of the address.",
     )
     erasmus_code: str | None = Field(None, description="Erasmus institutional code.")
     vat_id: str | None = Field(None, description="VAT number.")
@@ -250,13 +288,21 @@ class Organisation(_Record):
         description="eIDAS legal identifier, as the seal certificate's "
         "organizationIdentifier (e.g. VATBE-0123456789). Required for an issuer.",
     )
-    registration: str | None = Field(None, description="National business registration number.")
+    registration: str | None = Field(
+        None, description="National business registration number."
+    )
     homepage: IRI | None = Field(None, description="Home page URL.")
     email: str | None = Field(None, description="Contact e-mail address.")
     logo: Media | None = Field(None, description="Logo image.")
-    identifiers: list[Identifier] = Field(default_factory=list, description="Other identifiers.")
-    group: LangText | None = Field(None, description="Alliance or network it belongs to.")
-    group_email: str | None = Field(None, description="Contact e-mail of that alliance.")
+    identifiers: list[Identifier] = Field(
+        default_factory=list, description="Other identifiers."
+    )
+    group: LangText | None = Field(
+        None, description="Alliance or network it belongs to."
+    )
+    group_email: str | None = Field(
+        None, description="Contact e-mail of that alliance."
+    )
     accreditation: list[Accreditation] = Field(
         default_factory=list, description="Institutional quality assurance."
     )
@@ -274,15 +320,12 @@ class LearningOutcome(_Record):
 
     title: LangText = Field(description="The outcome, as a short statement.")
     description: LangText | None = None
-    esco_skills: list[IRI] = Field(
-        default_factory=list, description="ESCO skill concept IRIs."
-    )
-    esco_labels: dict[str, LangText] = Field(
-        default_factory=dict, description="Labels of the ESCO skills, by IRI."
+    esco_skills: dict[IRI, LangText] = Field(
+        default_factory=dict, description="ESCO skill concept IRI -> its label."
     )
     related_skills: dict[IRI, LangText] = Field(
         default_factory=dict,
-        description="Other skill concepts (e.g. DigComp), IRI -> label.",
+        description="Other skill concepts (DigComp, ...): IRI -> label.",
     )
     reusability_level: str | None = Field(
         None, description="Skill reusability level code (e.g. cross-sector)."
@@ -290,10 +333,16 @@ class LearningOutcome(_Record):
 
     @field_validator("esco_skills")
     @classmethod
-    def _esco(cls, value: list[str]) -> list[str]:
-        for iri in value:
-            if not iri.startswith("http://data.europa.eu/esco/skill/"):
-                raise ValueError(f"{iri!r} is not an ESCO skill IRI")
+    def _esco(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for iri, label in value.items():
+            open_concept("esco-skill", iri, label)
+        return value
+
+    @field_validator("related_skills")
+    @classmethod
+    def _related(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for iri, label in value.items():
+            skill_concept(iri, label)
         return value
 
     @field_validator("reusability_level")
@@ -309,9 +358,15 @@ class Assessment(_Record):
     type: AssessmentType | None = Field(None, description="Assessment type code.")
     mode: Mode | None = Field(None, description="Mode of the assessment (online, ...).")
     language: Language | None = Field(None, description="Language of the assessment.")
-    assessed_by: Organisation | str | None = Field(None, description="Assessing body, or its id.")
-    grading_scheme: LangText | None = Field(None, description="Title of the grading scheme.")
-    grading_description: LangText | None = Field(None, description="How grades are given.")
+    assessed_by: Organisation | str | None = Field(
+        None, description="Assessing body, or its id."
+    )
+    grading_scheme: LangText | None = Field(
+        None, description="Title of the grading scheme."
+    )
+    grading_description: LangText | None = Field(
+        None, description="How grades are given."
+    )
     id_verification: IRI | None = Field(
         None, description="Supervision and identity-verification concept IRI."
     )
@@ -327,7 +382,9 @@ class Activity(_Record):
     mode: Mode | None = None
     volume_of_learning: Duration | None = None
     language: Language | None = None
-    directed_by: Organisation | str | None = Field(None, description="Provider, or its id.")
+    directed_by: Organisation | str | None = Field(
+        None, description="Provider, or its id."
+    )
     start: datetime | date | None = None
     end: datetime | date | None = None
 
@@ -335,7 +392,9 @@ class Activity(_Record):
 class DisplaySettings(_Record):
     """How a wallet or viewer shows the credential (``displayParameter``)."""
 
-    title: LangText | None = Field(None, description="Display title; defaults to the title.")
+    title: LangText | None = Field(
+        None, description="Display title; defaults to the title."
+    )
     description: LangText | None = None
     primary_language: Language | None = Field(
         None, description="Main language; defaults to the first title language."
@@ -348,8 +407,12 @@ class DisplaySettings(_Record):
 class Specification(_Record):
     """A micro-credential specification: the offering, without learners."""
 
-    id: str = Field(description="Stable id of the offering in the university's systems.")
-    title: LangText = Field(description="Title (Annex I: title of the micro-credential).")
+    id: str = Field(
+        description="Stable id of the offering in the university's systems."
+    )
+    title: LangText = Field(
+        description="Title (Annex I: title of the micro-credential)."
+    )
     description: LangText | None = None
     learning_outcomes: list[LearningOutcome] = Field(
         default_factory=list, description="Annex I: learning outcomes."
@@ -369,10 +432,15 @@ class Specification(_Record):
         default_factory=list, description="Languages of instruction."
     )
     mode: list[Mode] = Field(
-        default_factory=list, description="Annex I: form of participation (online, blended...)."
+        default_factory=list,
+        description="Annex I: form of participation (online, blended...).",
     )
-    learning_setting: LearningSetting | None = Field(None, description="formal / non-formal.")
-    assessment: Assessment | None = Field(None, description="Annex I: type of assessment.")
+    learning_setting: LearningSetting | None = Field(
+        None, description="formal / non-formal."
+    )
+    assessment: Assessment | None = Field(
+        None, description="Annex I: type of assessment."
+    )
     quality_assurance: list[Accreditation] = Field(
         default_factory=list, description="Annex I: type of quality assurance."
     )
@@ -382,19 +450,25 @@ class Specification(_Record):
     )
     is_partial_qualification: bool | None = None
     homepage: IRI | None = None
-    awarding_body: Annotated[list[Organisation | str], BeforeValidator(_as_list)] = Field(
-        min_length=1,
-        description="Annex I: awarding body (or bodies of a joint award), inline or by id.",
+    awarding_body: Annotated[list[Organisation | str], BeforeValidator(_as_list)] = (
+        Field(
+            min_length=1,
+            description="Annex I: awarding body (or bodies of a joint award), "
+            "inline or by id.",
+        )
     )
     issuer: Organisation | str | None = Field(
-        None, description="Issuing organisation (seal owner); the awarding body by default."
+        None,
+        description="Issuing organisation (seal owner); the awarding body by default.",
     )
     credential_type: CredentialType = Field(
         "generic", description="Europass credential profile (generic, ...)."
     )
     activities: list[Activity] = Field(default_factory=list)
-    display: DisplaySettings = Field(default_factory=DisplaySettings)
-    default_language: str = Field(DEFAULT_LANGUAGE, description="Language of plain-string texts.")
+    display: DisplaySettings = Field(default_factory=lambda: DisplaySettings())
+    default_language: str = Field(
+        DEFAULT_LANGUAGE, description="Language of plain-string texts."
+    )
 
 
 class NationalId(_Record):
@@ -409,18 +483,23 @@ class Learner(_Record):
 
     given_name: LangText | None = None
     family_name: LangText | None = None
-    full_name: LangText | None = Field(None, description="Defaults to given + family name.")
+    full_name: LangText | None = Field(
+        None, description="Defaults to given + family name."
+    )
     date_of_birth: datetime | date | None = None
     national_id: NationalId | None = None
     email: str | None = None
-    student_id: str | None = Field(None, description="Student number at the awarding body.")
+    student_id: str | None = Field(
+        None, description="Student number at the awarding body."
+    )
 
     @field_validator("given_name", "family_name", "full_name")
     @classmethod
     def _one_name(cls, value: dict[str, str] | None) -> dict[str, str] | None:
         if value is not None and len(value) > 1:
             raise ValueError(
-                f"give the name in one language, not {len(value)}: the EDC profile allows "
+                f"give the name in one language, not {len(value)}: the EDC "
+                "profile allows "
                 "one value (sh:maxCount 1 on foaf:givenName/familyName/fullName)"
             )
         return value
@@ -429,7 +508,9 @@ class Learner(_Record):
     def _named(self) -> Learner:
         if not (self.full_name or self.given_name or self.family_name):
             raise ValueError("a learner needs a full_name or given_name/family_name")
-        if self.email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.email):
+        if self.email is not None and not re.fullmatch(
+            r"[^@\s]+@[^@\s]+\.[^@\s]+", self.email
+        ):
             raise ValueError(f"email {self.email!r} is not an e-mail address")
         return self
 
@@ -444,11 +525,15 @@ class Award(_Record):
     learner: Learner
     awarded_on: date = Field(description="Date of the awarding decision.")
     issued: datetime | None = Field(
-        None, description="Issue time; the run's issue time by default (Annex I: date of issue)."
+        None,
+        description="Issue time; the run's issue time by default "
+        "(Annex I: date of issue).",
     )
     valid_from: datetime | None = Field(None, description="Defaults to the award date.")
     valid_until: datetime | None = None
-    grade: LangText | None = Field(None, description="Grade or result (e.g. 'Pass', '8/10').")
+    grade: LangText | None = Field(
+        None, description="Grade or result (e.g. 'Pass', '8/10')."
+    )
     certificate_number: str | None = None
     activity_start: datetime | date | None = None
     activity_end: datetime | date | None = None
@@ -467,6 +552,7 @@ class RecordSet(_Record):
 
         Raises:
             KeyError: No organisation has that id.
+
         """
         if isinstance(ref, Organisation):
             return ref

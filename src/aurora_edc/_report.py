@@ -40,6 +40,7 @@ class Finding:
         shape: SHACL source shape.
         value: The offending value, shortened.
         line: Source line, for XML.
+
     """
 
     message: str
@@ -68,6 +69,7 @@ class ValidationReport:
         source: File name or label of the document.
         profile: Profile name (``edc-generic-full``) or schema name.
         findings: Every finding, Violations first.
+
     """
 
     source: str

@@ -25,6 +25,7 @@ class Writer:
         suffix: File suffix, with the dot.
         media_type: IANA media type.
         write: Function from the credential's root node to the file's bytes.
+
     """
 
     name: str
@@ -40,10 +41,12 @@ def jsonld_bytes(credential: Node, *, indent: int | None = 2) -> bytes:
         credential: Root node.
         indent: Pretty-print indentation; ``None`` for compact JSON, the form
             a JAdES seal signs byte for byte.
+
     """
     separators = (",", ":") if indent is None else (",", ": ")
-    text = json.dumps(to_jsonld(credential), ensure_ascii=False, indent=indent,
-                      separators=separators)
+    text = json.dumps(
+        to_jsonld(credential), ensure_ascii=False, indent=indent, separators=separators
+    )
 
     return text.encode("utf-8")
 

@@ -27,9 +27,7 @@ from typing import Any
 
 import pyshacl
 from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
-from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
-from rdflib.term import Node
+from rdflib import Graph
 
 from ._catalogue import ArtefactCatalogue, default_catalogue
 from ._exceptions import (
@@ -39,7 +37,8 @@ from ._exceptions import (
     UnknownProfileError,
 )
 from ._jsonld import CredentialGraph, compensate_context_defects, parse_credential
-from ._report import Finding, Severity, ValidationReport
+from ._report import Finding, ValidationReport
+from ._shacl_results import compact_iri, finding_order, findings_from_report, locate
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -78,6 +77,7 @@ class ShapeProfile:
             :class:`~pathlib.Path` is a local Turtle file taken as is (list
             what it imports as catalogue URLs beside it).
         description: One line on what the profile adds.
+
     """
 
     name: str
@@ -140,6 +140,7 @@ def get_profile(profile: str | ShapeProfile) -> ShapeProfile:
 
     Raises:
         UnknownProfileError: No built-in profile has that name.
+
     """
     if isinstance(profile, ShapeProfile):
         return profile
@@ -168,7 +169,9 @@ def _shapes_graph(profile: ShapeProfile, catalogue: ArtefactCatalogue) -> Graph:
         return _SHAPES[files]
 
 
-def _shape_files(profile: ShapeProfile, catalogue: ArtefactCatalogue) -> tuple[Path, ...]:
+def _shape_files(
+    profile: ShapeProfile, catalogue: ArtefactCatalogue
+) -> tuple[Path, ...]:
     files: list[Path] = []
     for source in profile.shapes:
         if isinstance(source, Path):
@@ -187,7 +190,9 @@ def _parse_shapes(files: tuple[Path, ...], name: str) -> Graph:
         try:
             graph.parse(path, format="turtle")
         except (OSError, SyntaxError) as exc:
-            raise ArtefactError(f"shapes of profile {name!r}: cannot read {path}: {exc}") from exc
+            raise ArtefactError(
+                f"shapes of profile {name!r}: cannot read {path}: {exc}"
+            ) from exc
     log.debug(
         "profile %s: %d shape triples from %d files in %.0f ms",
         name,
@@ -218,6 +223,7 @@ class SHACLValidator:
         UnknownProfileError: The profile name is unknown.
         ArtefactError: A shape file is missing, altered, or not Turtle.
         ValueError: The engine is not one of :data:`ENGINES`.
+
     """
 
     def __init__(
@@ -228,7 +234,9 @@ class SHACLValidator:
         catalogue: ArtefactCatalogue | None = None,
     ) -> None:
         if engine not in ENGINES:
-            raise ValueError(f"unknown SHACL engine {engine!r}; expected one of {ENGINES}")
+            raise ValueError(
+                f"unknown SHACL engine {engine!r}; expected one of {ENGINES}"
+            )
         self.profile = get_profile(profile)
         self.engine = engine
         self._catalogue = catalogue or default_catalogue()
@@ -256,6 +264,7 @@ class SHACLValidator:
         Raises:
             InputError: The credential cannot be read, or pySHACL failed on it.
             ArtefactError: A context or shape file is unusable.
+
         """
         credential = _credential(data, source, format, self._catalogue)
         graph, fixes = compensate_context_defects(credential.graph)
@@ -269,7 +278,7 @@ class SHACLValidator:
             len(results),
             (time.perf_counter() - started) * 1000,
         )
-        findings = sorted((*credential.findings, *fixes, *results), key=_order)
+        findings = sorted((*credential.findings, *fixes, *results), key=finding_order)
 
         return ValidationReport(credential.source, self.profile.name, tuple(findings))
 
@@ -300,6 +309,7 @@ def credential_report(
         InputError: The credential cannot be read.
         UnknownProfileError: The profile name is unknown.
         ArtefactError: A context or shape file is unusable.
+
     """
     validator = SHACLValidator(profile, engine=engine, catalogue=catalogue)
 
@@ -324,6 +334,7 @@ def iter_credential_findings(
     Raises:
         InputError: The credential cannot be read.
         UnknownProfileError: The profile name is unknown.
+
     """
     yield from credential_report(data, profile, **options).findings
 
@@ -346,6 +357,7 @@ def is_valid_credential(
     Raises:
         InputError: The credential cannot be read (unusable is not invalid).
         UnknownProfileError: The profile name is unknown.
+
     """
     return credential_report(data, profile, **options).conforms
 
@@ -371,13 +383,15 @@ def validate_credential(
             ``results`` hold every finding.
         InputError: The credential cannot be read.
         UnknownProfileError: The profile name is unknown.
+
     """
     report = credential_report(data, profile, **options)
     if not report.conforms:
         first = report.violations[0]
         raise SHACLConformanceError(
             f"{report.source} does not conform to {report.profile}: "
-            f"{len(report.violations)} violation(s); first: {_where(first)}{first.message}",
+            f"{len(report.violations)} violation(s); first: "
+            f"{locate(first)}{first.message}",
             report.findings,
         )
 
@@ -398,7 +412,9 @@ def _credential(
     return parse_credential(data, format=format, source=source, catalogue=catalogue)
 
 
-def _run_pyshacl(graph: Graph, shapes: Graph, profile: str, source: str) -> list[Finding]:
+def _run_pyshacl(
+    graph: Graph, shapes: Graph, profile: str, source: str
+) -> list[Finding]:
     try:
         _, report, _ = pyshacl.validate(
             graph,
@@ -411,171 +427,12 @@ def _run_pyshacl(graph: Graph, shapes: Graph, profile: str, source: str) -> list
             do_owl_imports=False,
         )
     except (ShapeLoadError, ConstraintLoadError) as exc:
-        raise ArtefactError(f"pySHACL cannot load the shapes of {profile!r}: {exc}") from exc
+        raise ArtefactError(
+            f"pySHACL cannot load the shapes of {profile!r}: {exc}"
+        ) from exc
     except ReportableRuntimeError as exc:
-        raise InputError(f"pySHACL failed on the credential: {exc}", source=source) from exc
+        raise InputError(
+            f"pySHACL failed on the credential: {exc}", source=source
+        ) from exc
 
-    return _findings(report, shapes)
-
-
-# --- from the SHACL validation report to findings -------------------------
-
-_SEVERITIES = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
-_RANK = {Severity.VIOLATION: 0, Severity.WARNING: 1, Severity.INFO: 2}
-_MAX_VALUE = 120
-_MAX_DETAIL_DEPTH = 3
-
-
-def _findings(report: Graph, shapes: Graph) -> list[Finding]:
-    findings = []
-    for validation in report.subjects(RDF.type, SH.ValidationReport):
-        for result in report.objects(validation, SH.result):
-            findings.append(_finding(report, shapes, result))
-
-    return findings
-
-
-def _finding(report: Graph, shapes: Graph, result: Node) -> Finding:
-    def one(predicate: URIRef) -> Node | None:
-        return report.value(result, predicate)
-
-    path = one(SH.resultPath)
-    shape = one(SH.sourceShape)
-    value = one(SH.value)
-    component = one(SH.sourceConstraintComponent)
-
-    return Finding(
-        message=_message(report, result, 0),
-        severity=_SEVERITIES.get(one(SH.resultSeverity), Severity.VIOLATION),  # type: ignore[arg-type]
-        check="shacl",
-        focus=_text(one(SH.focusNode)),
-        path=_path_text(report, path) if path is not None else None,
-        constraint=str(component) if component is not None else None,
-        shape=_shape_text(shapes, shape) if shape is not None else None,
-        value=_text(value) if value is not None else None,
-    )
-
-
-def _message(report: Graph, result: Node, depth: int) -> str:
-    texts = [str(text) for text in report.objects(result, SH.resultMessage)]
-    message = texts[0] if texts else "constraint not satisfied"
-    details = []
-    if depth < _MAX_DETAIL_DEPTH:
-        details = [_message(report, detail, depth + 1) for detail in report.objects(result, SH.detail)]
-    if not details:
-        return message
-
-    message = message.replace(" See details for more information.", "")
-
-    return f"{message} ({'; '.join(sorted(details))})"
-
-
-def _text(node: Node | None) -> str | None:
-    if node is None:
-        return None
-    if isinstance(node, BNode):
-        return f"_:{node}"
-    if isinstance(node, Literal):
-        return _cut(node.n3())
-
-    return str(node)
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 3] + "..."
-
-
-def _path_text(graph: Graph, path: Node, depth: int = 0) -> str:
-    """Render a SHACL property path (SHACL §2.3.1) in SPARQL path syntax."""
-    if not isinstance(path, BNode) or depth > 8:
-        return str(path)
-    if graph.value(path, RDF.first) is not None:
-        steps = [_path_text(graph, step, depth + 1) for step in Collection(graph, path)]
-        return "/".join(steps)
-    for predicate, template in _PATH_FORMS.items():
-        inner = graph.value(path, predicate)
-        if inner is None:
-            continue
-        if predicate == SH.alternativePath:
-            options = [_path_text(graph, step, depth + 1) for step in Collection(graph, inner)]
-            return "(" + "|".join(options) + ")"
-        return template.format(_path_text(graph, inner, depth + 1))
-
-    return f"_:{path}"
-
-
-_PATH_FORMS = {
-    SH.inversePath: "^{}",
-    SH.alternativePath: "({})",
-    SH.zeroOrMorePath: "{}*",
-    SH.oneOrMorePath: "{}+",
-    SH.zeroOrOnePath: "{}?",
-}
-
-
-def _shape_text(shapes: Graph, shape: Node) -> str:
-    if not isinstance(shape, BNode):
-        return str(shape)
-
-    # A blank property shape is named by the node shape that holds it.
-    parent = shapes.value(predicate=SH.property, object=shape)
-    path = shapes.value(shape, SH.path)
-    if isinstance(parent, URIRef) and path is not None:
-        return f"{parent} > {_path_text(shapes, path)}"
-
-    return f"_:{shape}"
-
-
-def _order(finding: Finding) -> tuple[int, str, str, str, str]:
-    return (
-        _RANK[finding.severity],
-        finding.focus or "",
-        finding.path or "",
-        finding.constraint or "",
-        finding.check,
-    )
-
-
-def _where(finding: Finding) -> str:
-    parts = [compact_iri(part) for part in (finding.focus, finding.path) if part]
-
-    return f"{' '.join(parts)}: " if parts else ""
-
-
-# --- short names for people -----------------------------------------------
-
-_PREFIXES = (
-    ("sh", str(SH)),
-    ("cred", "https://www.w3.org/2018/credentials#"),
-    ("elm", "http://data.europa.eu/snb/model/elm/"),
-    ("edc", _AP + "edc-generic-no-cv/"),
-    *((name, f"{_AP}{name}/") for name in _BUILTIN if name != "edc-generic-no-cv"),
-    ("dc", "http://purl.org/dc/terms/"),
-    ("skos", "http://www.w3.org/2004/02/skos/core#"),
-    ("foaf", "http://xmlns.com/foaf/0.1/"),
-    ("rov", "http://www.w3.org/ns/regorg#"),
-    ("org", "http://www.w3.org/ns/org#"),
-    ("adms", "http://www.w3.org/ns/adms#"),
-    ("locn", "http://www.w3.org/ns/locn#"),
-    ("person", "http://www.w3.org/ns/person#"),
-    ("clv", "http://data.europa.eu/m8g/"),
-    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
-    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
-    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
-)
-
-
-def compact_iri(text: str) -> str:
-    """Shorten an IRI with the EDC prefixes (``cred:issued``) for display.
-
-    Args:
-        text: An IRI, or any text; text in no known namespace is returned as is.
-
-    Returns:
-        ``prefix:local`` when the IRI starts with a known namespace.
-    """
-    for prefix, namespace in _PREFIXES:
-        if text.startswith(namespace) and len(text) > len(namespace):
-            return f"{prefix}:{text[len(namespace):]}"
-
-    return text
+    return findings_from_report(report, shapes)

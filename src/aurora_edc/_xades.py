@@ -71,6 +71,7 @@ class IssuerIdentifier:
         value: The ``registration`` text, whitespace-trimmed.
         path: XPath-like location of the element, for messages.
         line: Source line of the element, when known.
+
     """
 
     value: str
@@ -91,6 +92,7 @@ def parse_document(data: bytes, *, source: str = "<xml>") -> etree._Element:
     Raises:
         UnsafeXMLError: DTD, entity or limit refused by the hardened parser.
         InputError: Not well-formed, or another root element.
+
     """
     root = parse_xml(data, source_name=source).getroot()
     if root.tag not in _PROOF:
@@ -106,12 +108,12 @@ def parse_document(data: bytes, *, source: str = "<xml>") -> etree._Element:
 
 def proof_element(root: etree._Element) -> etree._Element | None:
     """Return the root's ``proof`` child (``vp:proof`` in a presentation)."""
-    return root.find(_PROOF[root.tag])
+    return root.find(proof_tag(root))
 
 
 def proof_tag(root: etree._Element) -> str:
     """Return the Clark name of the ``proof`` element for this root."""
-    return _PROOF[root.tag]
+    return _PROOF[str(root.tag)]
 
 
 def credential_element(root: etree._Element) -> etree._Element:
@@ -119,13 +121,15 @@ def credential_element(root: etree._Element) -> etree._Element:
 
     Raises:
         InputError: A presentation without its credential.
+
     """
     if root.tag == _CREDENTIAL:
         return root
     credential = root.find(_CREDENTIAL)
     if credential is None:
         raise InputError(
-            "/vp:verifiablePresentation: expected a europassCredential child, found none",
+            "/vp:verifiablePresentation: expected a europassCredential child, "
+            "found none",
             line=root.sourceline,
         )
 
@@ -147,6 +151,7 @@ def issuer_identifier(root: etree._Element) -> IssuerIdentifier | None:
 
     Raises:
         InputError: ``cred:issuer/@idref`` matches several organisations.
+
     """
     if root.tag == _PRESENTATION:
         organisation = root.find(f"{{{VP}}}issuer")
@@ -184,7 +189,10 @@ def _issuer_organisation(credential: etree._Element) -> etree._Element | None:
             line=issuer.sourceline if issuer is not None else None,
         )
 
-    return matches[0] if matches else None  # type: ignore[return-value]
+    found = matches[0] if matches else None
+    assert found is None or isinstance(found, etree._Element)
+
+    return found
 
 
 def element_path(element: etree._Element) -> str:
@@ -198,4 +206,3 @@ def element_path(element: etree._Element) -> str:
         node = node.getparent()
 
     return "/" + "/".join(reversed(steps))
-

@@ -32,7 +32,7 @@ from base64 import b64encode
 from datetime import UTC, datetime
 
 from lxml import etree
-from signxml import SignatureMethod
+from signxml.algorithms import SignatureMethod
 from signxml.exceptions import SignXMLException
 
 from ._exceptions import (
@@ -68,6 +68,7 @@ _SIGNATURE_METHODS = {
     "ES256": SignatureMethod.ECDSA_SHA256,
     "ES384": SignatureMethod.ECDSA_SHA384,
 }
+_ISO = "%Y-%m-%dT%H:%M:%SZ"
 _DESCRIPTION = "ELM 1.2 European Digital Credential (XML)"
 
 
@@ -102,6 +103,7 @@ def seal_xades(
             certificate's organizationIdentifier.
         KeyMaterialError: The certificate is not valid at ``when``.
         SealError: Signing or time-stamping failed.
+
     """
     moment = _moment(when, key)
     root = parse_document(xml, source="<xml to seal>")
@@ -128,8 +130,8 @@ def _moment(when: datetime | None, key: SealKey) -> datetime:
     if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
         raise KeyMaterialError(
             f"seal certificate {cert.subject.rfc4514_string()!r} is valid "
-            f"{cert.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ} to "
-            f"{cert.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}, not at {moment:%Y-%m-%dT%H:%M:%SZ}"
+            f"{cert.not_valid_before_utc:{_ISO}} to {cert.not_valid_after_utc:{_ISO}}, "
+            f"not at {moment:{_ISO}}"
         )
 
     return moment
@@ -156,6 +158,7 @@ def check_issuer(root: etree._Element, key: SealKey) -> None:
     Raises:
         IssuerMismatchError: The document carries an issuer identifier and
             the certificate's organizationIdentifier is different or absent.
+
     """
     claimed = issuer_identifier(root)
     if claimed is None:
@@ -188,7 +191,9 @@ def _strip_unsigned_nodes(root: etree._Element) -> None:
                 parent.text = (parent.text or "") + node.tail
         parent.remove(node)
     if nodes:
-        logger.debug("removed %d comments/processing instructions before sealing", len(nodes))
+        logger.debug(
+            "removed %d comments/processing instructions before sealing", len(nodes)
+        )
 
 
 def _set_issued(root: etree._Element, moment: datetime) -> None:
@@ -201,9 +206,11 @@ def _set_issued(root: etree._Element, moment: datetime) -> None:
         if anchor is None:
             anchor = credential.find(f"{{{CRED}}}issuer")
         if anchor is None:
-            raise SealError("/europassCredential: no cred:issuer; not an ELM 1.2 credential")
+            raise SealError(
+                "/europassCredential: no cred:issuer; not an ELM 1.2 credential"
+            )
         anchor.addprevious(issued)
-    issued.text = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    issued.text = moment.strftime(_ISO)
 
 
 def _place_signature(root: etree._Element) -> None:
@@ -220,7 +227,9 @@ def _place_signature(root: etree._Element) -> None:
     etree.SubElement(proof, f"{{{DS}}}Signature", Id="placeholder", nsmap={"ds": DS})
 
 
-def sign_document(root: etree._Element, key: SealKey, moment: datetime) -> etree._Element:
+def sign_document(
+    root: etree._Element, key: SealKey, moment: datetime
+) -> etree._Element:
     """Sign a prepared document (placeholder in place) with signxml.
 
     Args:
@@ -233,6 +242,7 @@ def sign_document(root: etree._Element, key: SealKey, moment: datetime) -> etree
 
     Raises:
         SealError: signxml refused the input or the key.
+
     """
     signer = XAdESSealSigner(
         signing_time=moment,
@@ -262,6 +272,7 @@ def add_signature_timestamp(root: etree._Element, tsa_url: str) -> None:
 
     Raises:
         SealError: The authority did not answer with a valid token.
+
     """
     signature = next(root.iter(f"{{{DS}}}Signature"))
     value = signature.find(f"{{{DS}}}SignatureValue")
@@ -276,9 +287,12 @@ def add_signature_timestamp(root: etree._Element, tsa_url: str) -> None:
         unsigned = etree.SubElement(qualifying, f"{{{XADES}}}UnsignedProperties")
     properties = unsigned.find(f"{{{XADES}}}UnsignedSignatureProperties")
     if properties is None:
-        properties = etree.SubElement(unsigned, f"{{{XADES}}}UnsignedSignatureProperties")
+        properties = etree.SubElement(
+            unsigned, f"{{{XADES}}}UnsignedSignatureProperties"
+        )
     stamp = etree.SubElement(
-        properties, f"{{{XADES}}}SignatureTimeStamp",
+        properties,
+        f"{{{XADES}}}SignatureTimeStamp",
         Id=f"{signature.get('Id')}-SignatureTimeStamp",
     )
     etree.SubElement(stamp, f"{{{DS}}}CanonicalizationMethod", Algorithm=C14N_EXCLUSIVE)

@@ -28,11 +28,15 @@ from typing import Any
 
 import cryptography.exceptions
 from lxml import etree
-from signxml import SignatureMethod, VerifyResult
-from signxml.algorithms import CanonicalizationMethod, SignatureConstructionMethod
+from signxml.algorithms import (
+    CanonicalizationMethod,
+    SignatureConstructionMethod,
+    SignatureMethod,
+)
 from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
 from signxml.util import _remove_sig
-from signxml.xades import XAdESDataObjectFormat, XAdESSigner, XAdESVerifier
+from signxml.verifier import VerifyResult
+from signxml.xades.xades import XAdESDataObjectFormat, XAdESSigner, XAdESVerifier
 
 from ._xades import C14N_EXCLUSIVE, DS, FILTER2, XADES
 
@@ -56,6 +60,8 @@ FILTER2_EXCLUDE_SIGNATURE = "/descendant::ds:Signature"
 _XPATH_ALGORITHM = "http://www.w3.org/TR/1999/REC-xpath-19991116"
 _ENVELOPED = SignatureConstructionMethod.enveloped.value
 _C14N = frozenset(method.value for method in CanonicalizationMethod)
+# signxml's helper keeps the removed element's tail text; it is untyped.
+_REMOVE_SIGNATURE: Any = _remove_sig
 
 
 class TransformError(InvalidInput):
@@ -107,6 +113,7 @@ def check_transforms(transforms: list[etree._Element], *, whole_document: bool) 
 
     Raises:
         TransformError: Naming the first transform refused and why.
+
     """
     seen_c14n = False
     for position, transform in enumerate(transforms):
@@ -134,7 +141,7 @@ def _subtract_signatures(payload: etree._Element) -> None:
     """Remove every ds:Signature under ``payload``, keeping their tails."""
     for signature in list(payload.iter(f"{{{DS}}}Signature")):
         if signature is not payload:
-            _remove_sig(signature, idempotent=True)
+            _REMOVE_SIGNATURE(signature, idempotent=True)
 
 
 class XAdESSealSigner(XAdESSigner):
@@ -144,10 +151,14 @@ class XAdESSealSigner(XAdESSigner):
         signing_time: Written as ``xades:SigningTime`` (UTC, seconds).
         signature_method: XML-DSig signature algorithm.
         description: ``DataObjectFormat/Description`` of the document.
+
     """
 
     def __init__(
-        self, *, signing_time: datetime, signature_method: SignatureMethod,
+        self,
+        *,
+        signing_time: datetime,
+        signature_method: SignatureMethod,
         description: str,
     ) -> None:
         super().__init__(
@@ -162,7 +173,8 @@ class XAdESSealSigner(XAdESSigner):
     def _add_reference_to_signed_info(
         self, sig_root: etree._Element, node_to_reference: etree._Element, **attrs: Any
     ) -> None:
-        super()._add_reference_to_signed_info(sig_root, node_to_reference, **attrs)
+        base: Any = super()
+        base._add_reference_to_signed_info(sig_root, node_to_reference, **attrs)
 
         # The reference just appended was digested with self.c14n_alg; say so.
         reference = sig_root.find(f"{{{DS}}}SignedInfo")[-1]  # type: ignore[index]
@@ -173,13 +185,16 @@ class XAdESSealSigner(XAdESSigner):
         reference.insert(0, transforms)
 
     def add_signing_time(
-        self, signed_signature_properties: etree._Element, sig_root: etree._Element,
+        self,
+        signed_signature_properties: etree._Element,
+        sig_root: etree._Element,
         signing_settings: Any,
     ) -> None:
         """Write ``xades:SigningTime`` from the configured moment."""
         element = etree.SubElement(
-            signed_signature_properties, f"{{{XADES}}}SigningTime",
-            nsmap=self.namespaces,  # type: ignore[arg-type]
+            signed_signature_properties,
+            f"{{{XADES}}}SigningTime",
+            nsmap=self.namespaces,
         )
         element.text = self._signing_time.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -193,6 +208,7 @@ class ReferenceOutcome:
         uri: The ``URI`` attribute.
         error: Why the digest did not match; None when it did.
         signed_data: The transformed octets that were digested.
+
     """
 
     index: int
@@ -220,13 +236,16 @@ class XAdESWhitelistVerifier(XAdESVerifier):
 
     outcome: _Outcome
 
-    def verify(self, data: Any, **kwargs: Any) -> Any:  # noqa: D102
+    def verify(self, data: Any, **kwargs: Any) -> Any:
         self.outcome = _Outcome()
 
         return super().verify(data, **kwargs)
 
     def _apply_transforms(
-        self, payload: Any, *, transforms_node: etree._Element | None,
+        self,
+        payload: Any,
+        *,
+        transforms_node: etree._Element | None,
         signature: etree._Element,
     ) -> Any:
         transforms = [] if transforms_node is None else list(transforms_node)
@@ -234,20 +253,33 @@ class XAdESWhitelistVerifier(XAdESVerifier):
         if any(_excludes_signature(t) for t in transforms):
             _subtract_signatures(payload)
 
-        return super()._apply_transforms(
+        base: Any = super()
+
+        return base._apply_transforms(
             payload, transforms_node=transforms_node, signature=signature
         )
 
     def _verify_reference(
-        self, reference: etree._Element, index: int, root: etree._Element,
-        uri_resolver: Any, c14n_algorithm: Any, signature: etree._Element,
+        self,
+        reference: etree._Element,
+        index: int,
+        root: etree._Element,
+        uri_resolver: Any,
+        c14n_algorithm: Any,
+        signature: etree._Element,
         signature_key_used: Any,
     ) -> VerifyResult:
         record = ReferenceOutcome(index, reference.get("URI") or "")
         self.outcome.references.append(record)
         try:
-            result = super()._verify_reference(
-                reference, index, root, uri_resolver, c14n_algorithm, signature,
+            base: Any = super()
+            result: VerifyResult = base._verify_reference(
+                reference,
+                index,
+                root,
+                uri_resolver,
+                c14n_algorithm,
+                signature,
                 signature_key_used,
             )
         except InvalidDigest as exc:

@@ -66,6 +66,7 @@ class Reference:
         role: ``data`` (the whole document), ``signed-properties`` or
             ``key-info``.
         digest_method: The DigestMethod URI.
+
     """
 
     index: int
@@ -83,6 +84,7 @@ class CertReference:
         digest: CertDigest's value.
         issuer_serial_v2: DER of IssuerSerialV2, when present.
         serial: X509SerialNumber of a legacy IssuerSerial, when present.
+
     """
 
     digest_method: str
@@ -100,6 +102,7 @@ class Stamp:
         c14n: Canonicalisation URI for its input (C14N 1.0 when absent).
         token: The EncapsulatedTimeStamp, DER; None for an XMLTimeStamp.
         line: Source line of the property.
+
     """
 
     kind: str
@@ -127,6 +130,7 @@ class XAdESParts:
         crl_values: EncapsulatedCRLValue contents (DER, or tolerated PEM).
         archive_stamps: Number of ArchiveTimeStamp properties (not verified).
         level: The baseline level by structure.
+
     """
 
     signature: etree._Element
@@ -184,6 +188,7 @@ def read_structure(root: etree._Element) -> XAdESParts:
 
     Raises:
         FormatError: A format rule is broken (message locates it).
+
     """
     signature = _locate_signature(root)
     signed_info = _one(signature, _ds("SignedInfo"), "ds:SignedInfo")
@@ -194,8 +199,9 @@ def read_structure(root: etree._Element) -> XAdESParts:
         signed, _xades("SignedSignatureProperties"), "xades:SignedSignatureProperties"
     )
     _check_data_object_format(signed, signed_info, references)
-    unsigned = qualifying.find(f"{_xades('UnsignedProperties')}/"
-                               f"{_xades('UnsignedSignatureProperties')}")
+    unsigned = qualifying.find(
+        f"{_xades('UnsignedProperties')}/{_xades('UnsignedSignatureProperties')}"
+    )
     parts = _Builder(signature, signed_info, signed, signed_sig, unsigned, references)
 
     return parts.build()
@@ -242,7 +248,9 @@ def _qualifying_properties(signature: etree._Element) -> etree._Element:
 
 
 def _references(
-    root: etree._Element, signature: etree._Element, signed_info: etree._Element,
+    root: etree._Element,
+    signature: etree._Element,
+    signed_info: etree._Element,
     signed: etree._Element,
 ) -> Iterator[Reference]:
     """Classify and check each reference; exactly one data and one SP."""
@@ -261,15 +269,20 @@ def _references(
     for role in ("data", "signed-properties"):
         if roles.count(role) != 1:
             raise FormatError(
-                f"ds:SignedInfo: expected one {role} reference, found {roles.count(role)}"
+                f"ds:SignedInfo: expected one {role} reference, "
+                f"found {roles.count(role)}"
             )
     if roles.count("key-info") > 1:
         raise FormatError("ds:SignedInfo: more than one reference to ds:KeyInfo")
 
 
 def _role(
-    root: etree._Element, signature: etree._Element, signed: etree._Element,
-    element: etree._Element, uri: str, where: str,
+    root: etree._Element,
+    signature: etree._Element,
+    signed: etree._Element,
+    element: etree._Element,
+    uri: str,
+    where: str,
 ) -> str:
     """Say what a reference points at; refuse anything else."""
     if uri == "":
@@ -279,11 +292,15 @@ def _role(
     matches = root.xpath(_ID_QUERY, v=uri[1:])
     assert isinstance(matches, list)
     if len(matches) != 1:
-        raise FormatError(f"{where}: URI {uri!r} matches {len(matches)} elements, expected 1")
+        raise FormatError(
+            f"{where}: URI {uri!r} matches {len(matches)} elements, expected 1"
+        )
     target = matches[0]
     if element.get("Type") == SIGNED_PROPERTIES_TYPE:
         if target is not signed:
-            raise FormatError(f"{where}: {uri!r} is not this signature's SignedProperties")
+            raise FormatError(
+                f"{where}: {uri!r} is not this signature's SignedProperties"
+            )
         return "signed-properties"
     if target is signature.find(_ds("KeyInfo")):
         return "key-info"
@@ -293,7 +310,9 @@ def _role(
     )
 
 
-def _check_reference_transforms(element: etree._Element, whole: bool, where: str) -> None:
+def _check_reference_transforms(
+    element: etree._Element, whole: bool, where: str
+) -> None:
     """At most one ds:Transforms; every transform whitelisted."""
     groups = element.findall(_ds("Transforms"))
     if len(groups) > 1:
@@ -305,8 +324,11 @@ def _check_reference_transforms(element: etree._Element, whole: bool, where: str
         raise FormatError(f"{where}: {exc}") from exc
 
 
-def _known(enum: type[DigestAlgorithm] | type[SignatureMethod] | type[
-        CanonicalizationMethod], uri: str | None, where: str) -> None:
+def _known(
+    enum: type[DigestAlgorithm] | type[SignatureMethod] | type[CanonicalizationMethod],
+    uri: str | None,
+    where: str,
+) -> None:
     """Refuse an algorithm URI that signxml does not know."""
     try:
         enum(uri)
@@ -315,7 +337,9 @@ def _known(enum: type[DigestAlgorithm] | type[SignatureMethod] | type[
 
 
 def _check_data_object_format(
-    signed: etree._Element, signed_info: etree._Element, references: tuple[Reference, ...]
+    signed: etree._Element,
+    signed_info: etree._Element,
+    references: tuple[Reference, ...],
 ) -> None:
     """B-B: a DataObjectFormat with one MimeType for the document reference."""
     data = next(r for r in references if r.role == "data")
@@ -337,9 +361,13 @@ class _Builder:
     """Read the properties of a checked signature into XAdESParts."""
 
     def __init__(
-        self, signature: etree._Element, signed_info: etree._Element,
-        signed: etree._Element, signed_sig: etree._Element,
-        unsigned: etree._Element | None, references: tuple[Reference, ...],
+        self,
+        signature: etree._Element,
+        signed_info: etree._Element,
+        signed: etree._Element,
+        signed_sig: etree._Element,
+        unsigned: etree._Element | None,
+        references: tuple[Reference, ...],
     ) -> None:
         self.signature = signature
         self.signed_info = signed_info
@@ -383,7 +411,9 @@ class _Builder:
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError as exc:
-            raise FormatError(f"xades:SigningTime {text!r}: not an xs:dateTime") from exc
+            raise FormatError(
+                f"xades:SigningTime {text!r}: not an xs:dateTime"
+            ) from exc
         if moment.tzinfo is None:
             raise FormatError(f"xades:SigningTime {text!r}: no time zone")
 
@@ -393,7 +423,9 @@ class _Builder:
         key_info = _one(self.signature, _ds("KeyInfo"), "ds:KeyInfo")
         found = key_info.findall(f"{_ds('X509Data')}/{_ds('X509Certificate')}")
         if not found:
-            raise FormatError("ds:KeyInfo: no X509Certificate (B-B needs the signing one)")
+            raise FormatError(
+                "ds:KeyInfo: no X509Certificate (B-B needs the signing one)"
+            )
 
         return tuple(self._certificate(e, "ds:X509Certificate") for e in found)
 
@@ -443,8 +475,10 @@ class _Builder:
             _known(CanonicalizationMethod, c14n, f"xades:{kind}")
             tokens = element.findall(_xades("EncapsulatedTimeStamp"))
             if len(tokens) > 1:
-                raise FormatError(f"xades:{kind} (line {element.sourceline}): "
-                                  f"{len(tokens)} tokens, expected 1")
+                raise FormatError(
+                    f"xades:{kind} (line {element.sourceline}): "
+                    f"{len(tokens)} tokens, expected 1"
+                )
             token = _b64(tokens[0], f"xades:{kind}") if tokens else None
             stamps.append(Stamp(kind, c14n, token, element.sourceline))
 

@@ -33,9 +33,9 @@ from datetime import UTC, datetime
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
-from signxml.algorithms import CanonicalizationMethod
+from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidInput, SignXMLException
-from signxml.xades import XAdESSignatureConfiguration
+from signxml.xades.xades import XAdESSignatureConfiguration
 
 from ._certpath import (
     RevocationData,
@@ -48,11 +48,13 @@ from ._etsi import (
     CHECK_REFERENCES,
     CHECK_SIGNATURE,
     CheckResult,
+    Indication,
     SealFormat,
     SealVerificationReport,
     SubIndication,
     build_report,
 )
+from ._exceptions import VerificationError
 from ._keys import organization_identifier
 from ._timestamp import TimestampVerification, verify_timestamp
 from ._xades import DS, parse_document
@@ -65,17 +67,21 @@ from ._xades_checks import (
 from ._xades_signxml import XAdESWhitelistVerifier
 from ._xades_structure import FormatError, XAdESParts, read_structure
 
-__all__ = ["verify_xades"]
+__all__ = ["CHECK_REVOCATION_VALUES", "verify_xades"]
 
 logger = logging.getLogger(__name__)
 
+CHECK_REVOCATION_VALUES = "revocation-values"
+"""Advisory layer: a tolerated deviation in the embedded OCSP/CRL values."""
+
+# The algorithm policy is the crypto-constraints layer's: signxml computes
+# whatever the seal uses, so that every layer can still be reported.
 _SIGNXML_CONFIG = XAdESSignatureConfiguration(
     expect_references=True,
-    # The algorithm policy is the crypto-constraints layer's: signxml must
-    # compute whatever the seal uses so every layer can be reported.
-    signature_methods=frozenset(XAdESSignatureConfiguration.signature_methods.__class__(
-        __import__("signxml").SignatureMethod
-    )),
+    signature_methods=frozenset(
+        m for m in SignatureMethod if not m.name.startswith("HMAC")
+    ),
+    digest_algorithms=frozenset(DigestAlgorithm),
 )
 
 
@@ -104,13 +110,16 @@ def verify_xades(
     Raises:
         UnsafeXMLError: The input breaks the hardened parser's rules.
         InputError: Not well-formed, or not an ELM 1.2 document.
+
     """
     moment = (at or datetime.now(UTC)).astimezone(UTC)
     root = parse_document(data, source="<sealed xml>")
     try:
         parts = read_structure(root)
     except FormatError as exc:
-        failure = CheckResult.failed(CHECK_FORMAT, SubIndication.FORMAT_FAILURE, str(exc))
+        failure = CheckResult.failed(
+            CHECK_FORMAT, SubIndication.FORMAT_FAILURE, str(exc)
+        )
         return build_report(SealFormat.XADES, [failure], b"")
 
     return _Verification(root, parts, trust, moment, allow_weak).run()
@@ -120,8 +129,12 @@ class _Verification:
     """One verification run over a structurally checked seal."""
 
     def __init__(
-        self, root: etree._Element, parts: XAdESParts,
-        trust: Sequence[x509.Certificate], at: datetime, allow_weak: bool,
+        self,
+        root: etree._Element,
+        parts: XAdESParts,
+        trust: Sequence[x509.Certificate],
+        at: datetime,
+        allow_weak: bool,
     ) -> None:
         self.root = root
         self.parts = parts
@@ -130,18 +143,22 @@ class _Verification:
         self.allow_weak = allow_weak
         self.checks: list[CheckResult] = [
             CheckResult.passed(
-                CHECK_FORMAT, f"XAdES enveloped in proof, {parts.level.value} by structure"
+                CHECK_FORMAT,
+                f"XAdES enveloped in proof, {parts.level.value} by structure",
             )
         ]
         self.signed_content = b""
         self.octets: dict[int, bytes] = {}
+        self.anchor: str | None = None
+        self.revocation: RevocationData | None = None
 
     def run(self) -> SealVerificationReport:
         parts = self.parts
-        self.checks.append(crypto_check(parts, self.allow_weak))
         binding, signer = signing_certificate_check(parts)
+        key_holder = signer or parts.key_info_certificates[0]
+        self.checks.append(crypto_check(parts, key_holder, self.allow_weak))
         self.checks.append(binding)
-        if not self._cryptographic(signer or parts.key_info_certificates[0]):
+        if not self._cryptographic(key_holder):
             return self._report(None)
         self.checks.append(unsigned_nodes_check(self.root))
         self.checks.append(issuer_check(self.root, signer))
@@ -156,7 +173,7 @@ class _Verification:
         verifier = XAdESWhitelistVerifier()
         try:
             verifier.verify(
-                etree.tostring(self.root.getroottree()),
+                self.root,
                 x509_cert=certificate,
                 expect_config=_SIGNXML_CONFIG,
             )
@@ -165,7 +182,9 @@ class _Verification:
             if not (isinstance(exc, InvalidInput) and failed_reference):
                 detail = f"signxml refused the signature: {exc}"
                 self.checks.append(
-                    CheckResult.failed(CHECK_FORMAT, SubIndication.FORMAT_FAILURE, detail)
+                    CheckResult.failed(
+                        CHECK_FORMAT, SubIndication.FORMAT_FAILURE, detail
+                    )
                 )
                 return False
         self._record(verifier)
@@ -184,52 +203,61 @@ class _Verification:
                 )
                 continue
             self.octets[reference.index] = outcome.signed_data
-            detail = f"URI {reference.uri!r}: digest matches {len(outcome.signed_data)} octets"
+            size = len(outcome.signed_data)
+            detail = f"URI {reference.uri!r}: digest matches {size} octets"
             self.checks.append(CheckResult.passed(name, detail))
             if reference.role == "data":
                 self.signed_content = outcome.signed_data
         error = verifier.outcome.signature_error
         if error:
             self.checks.append(
-                CheckResult.failed(CHECK_SIGNATURE, SubIndication.SIG_CRYPTO_FAILURE, error)
+                CheckResult.failed(
+                    CHECK_SIGNATURE, SubIndication.SIG_CRYPTO_FAILURE, error
+                )
             )
         else:
-            self.checks.append(CheckResult.passed(CHECK_SIGNATURE, "SignedInfo verified"))
+            self.checks.append(
+                CheckResult.passed(CHECK_SIGNATURE, "SignedInfo verified")
+            )
 
     def _timestamps(self) -> list[TimestampVerification]:
-        """Verify SignatureTimeStamps and AllDataObjectsTimeStamps."""
+        """Verify every timestamp; return the SignatureTimeStamp results."""
         value = self.parts.signature.find(f"{{{DS}}}SignatureValue")
         assert value is not None
-        results = []
-        for number, stamp in enumerate(self.parts.signature_stamps):
-            message = _c14n(value, stamp.c14n)
-            results.append(self._stamp(stamp.kind, number, stamp.token, message))
-        signature_results = list(results)
-        content = b"".join(
-            self.octets.get(r.index, b"")
-            for r in self.parts.references
-            if r.role != "signed-properties"
-        )
-        complete = all(
-            r.index in self.octets for r in self.parts.references
-            if r.role != "signed-properties"
-        )
+        results = [
+            self._stamp(stamp.kind, number, stamp.token, _c14n(value, stamp.c14n))
+            for number, stamp in enumerate(self.parts.signature_stamps)
+        ]
+        self._content_timestamps()
+        if self.parts.archive_stamps:
+            count = self.parts.archive_stamps
+            self.checks.append(
+                CheckResult.indeterminate(
+                    "timestamp:ArchiveTimeStamp",
+                    SubIndication.NO_POE,
+                    f"{count} archive timestamp(s), not verified",
+                    advisory=True,
+                )
+            )
+
+        return results
+
+    def _content_timestamps(self) -> None:
+        """Verify AllDataObjectsTimeStamps over the non-SP reference octets."""
+        covered = [r for r in self.parts.references if r.role != "signed-properties"]
+        complete = all(r.index in self.octets for r in covered)
+        content = b"".join(self.octets.get(r.index, b"") for r in covered)
         for number, stamp in enumerate(self.parts.content_stamps):
             if complete:
-                results.append(self._stamp(stamp.kind, number, stamp.token, content))
-            else:
-                self.checks.append(CheckResult.indeterminate(
-                    f"timestamp:{stamp.kind}", SubIndication.SIGNED_DATA_NOT_FOUND,
+                self._stamp(stamp.kind, number, stamp.token, content)
+                continue
+            self.checks.append(
+                CheckResult.indeterminate(
+                    f"timestamp:{stamp.kind}",
+                    SubIndication.SIGNED_DATA_NOT_FOUND,
                     "the time-stamped references did not verify",
-                ))
-        if self.parts.archive_stamps:
-            self.checks.append(CheckResult.indeterminate(
-                "timestamp:ArchiveTimeStamp", SubIndication.NO_POE,
-                f"{self.parts.archive_stamps} archive timestamp(s) present, not verified",
-                advisory=True,
-            ))
-
-        return signature_results
+                )
+            )
 
     def _stamp(
         self, kind: str, number: int, token: bytes | None, message: bytes
@@ -243,8 +271,12 @@ class _Verification:
             self.checks.append(check)
             return TimestampVerification(check)
         result = verify_timestamp(
-            token, message, name=name, trust=self.trust,
-            certificates=self._embedded(), revocation=self._revocation(),
+            token,
+            message,
+            name=name,
+            trust=self.trust,
+            certificates=self._embedded(),
+            revocation=self._revocation(),
             allow_weak=self.allow_weak,
         )
         self.checks.append(result.check)
@@ -260,24 +292,57 @@ class _Verification:
         return tuple(pool.values())
 
     def _revocation(self) -> RevocationData:
-        return RevocationData.from_values(self.parts.ocsp_values, self.parts.crl_values)
+        """Return the seal's revocation values, read once, quirks flagged."""
+        if self.revocation is None:
+            self.revocation = RevocationData()
+            try:
+                self.revocation = RevocationData.from_values(
+                    self.parts.ocsp_values, self.parts.crl_values
+                )
+            except VerificationError as exc:
+                self._flag(f"revocation values unusable: {exc}")
+            for quirk in self.revocation.quirks:
+                self._flag(quirk)
 
-    def _path(self, signer: x509.Certificate, stamps: list[TimestampVerification]) -> None:
+        return self.revocation
+
+    def _flag(self, detail: str) -> None:
+        """Record a tolerated deviation as an advisory layer."""
+        self.checks.append(
+            CheckResult(
+                CHECK_REVOCATION_VALUES,
+                Indication.INDETERMINATE,
+                SubIndication.FORMAT_FAILURE,
+                detail,
+                advisory=True,
+            )
+        )
+
+    def _path(
+        self, signer: x509.Certificate, stamps: list[TimestampVerification]
+    ) -> None:
         """Validate the seal certificate's path at the best signature time."""
-        valid = [s.gen_time for s in stamps if s.gen_time and s.imprint_ok and s.signature_ok]
-        moment = min(valid) if valid else self.at
+        valid = [
+            s.gen_time for s in stamps if s.gen_time and s.imprint_ok and s.signature_ok
+        ]
+        moment = min([t for t in valid if t <= self.at], default=self.at)
         stamp_certs = tuple(c for s in stamps for c in s.certificates)
         result = validate_path(
-            signer, at=moment, trust=self.trust,
+            signer,
+            at=moment,
+            trust=self.trust,
             certificates=self._embedded() + stamp_certs,
-            revocation=self._revocation(), usage="seal", allow_weak=self.allow_weak,
+            revocation=self._revocation(),
+            usage="seal",
+            allow_weak=self.allow_weak,
         )
         self.checks.extend([result.path, result.trust])
         self.anchor = result.anchor if result.trust.ok else None
         self.checks.append(qualification_check(signer))
 
     def _report(
-        self, signer: x509.Certificate | None,
+        self,
+        signer: x509.Certificate | None,
         stamps: Sequence[TimestampVerification] = (),
     ) -> SealVerificationReport:
         proven = [s.gen_time for s in stamps if s.trusted and s.gen_time]
@@ -292,7 +357,7 @@ class _Verification:
             claimed_signing_time=self.parts.signing_time,
             proven_time=min(proven) if proven else None,
             qualification_claims=qualification_claims(signer) if signer else (),
-            trust_anchor=getattr(self, "anchor", None),
+            trust_anchor=self.anchor,
         )
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -48,8 +47,7 @@ _CHUNK = 64 * 1024
 # libxml2 error types that mean one of its own safety ceilings was hit.
 _LIBXML2_LIMITS = frozenset({"ERR_RESOURCE_LIMIT", "ERR_ENTITY_LOOP"})
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE")
-_ELEMENT_START = re.compile(rb"<[^?!]")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def parse_xml(
@@ -162,10 +160,11 @@ class _Guard:
     def _refuse_declared_doctype(self, chunk: bytes) -> None:
         # Catch the DOCTYPE in the prolog before libxml2 reads it at all; the
         # check on the first element covers encodings this scan cannot read.
-        element = _ELEMENT_START.search(chunk)
-        found = _DOCTYPE.search(chunk, 0, element.start() if element else len(chunk))
-        if found:
-            self._doctype(chunk.count(b"\n", 0, found.start()) + 1)
+        if chunk[:2] in _UTF16_BOMS:
+            chunk = chunk.decode("utf-16", "replace").encode()
+        found = _prolog_doctype(chunk)
+        if found is not None:
+            self._doctype(chunk.count(b"\n", 0, found) + 1)
 
     def _doctype(self, line: int | None) -> NoReturn:
         self._refuse(
@@ -254,7 +253,7 @@ class _Guard:
         )
 
     def _refuse(self, rule: str, message: str, line: int | None) -> NoReturn:
-        log.warning("refused XML input %s: %s", self.name, message)
+        log.info("refused XML input %s: %s", self.name, message)
         raise UnsafeXMLError(message, rule=rule, source=self.name, line=line)
 
     @contextlib.contextmanager
@@ -282,6 +281,29 @@ class _Guard:
         raise InputError(
             f"not well-formed XML: {message}", source=self.name, line=line
         ) from exc
+
+
+def _prolog_doctype(chunk: bytes) -> int | None:
+    """Return the offset of a DOCTYPE before the first element, if any.
+
+    Comments and processing instructions are skipped, so their text cannot
+    trigger a refusal; the scan is linear in the chunk.
+    """
+    position = chunk.find(b"<")
+    while position != -1:
+        if chunk.startswith(b"<!DOCTYPE", position):
+            return position
+        if chunk.startswith(b"<!--", position):
+            end = chunk.find(b"-->", position + 4)
+        elif chunk.startswith(b"<?", position):
+            end = chunk.find(b"?>", position + 2)
+        else:
+            return None
+        if end == -1:
+            return None
+        position = chunk.find(b"<", end)
+
+    return None
 
 
 def _new_parser() -> etree.XMLPullParser:

@@ -43,8 +43,8 @@ from lxml import etree
 from ._catalogue import ArtefactCatalogue, default_catalogue
 from ._exceptions import (
     ArtefactError,
-    ArtefactNotFoundError,
     InputError,
+    UnknownSchemaError,
     XSDConformanceError,
 )
 from ._report import Finding, ValidationReport
@@ -157,7 +157,7 @@ def schema_url(name: str) -> str:
         The URL under which the artefact catalogue knows the schema.
 
     Raises:
-        ArtefactNotFoundError: No schema has that name.
+        UnknownSchemaError: No schema has that name.
 
     """
     return _schema(name).url
@@ -204,8 +204,9 @@ def xml_schema(
         The compiled lxml schema.
 
     Raises:
-        ArtefactNotFoundError: The name is unknown, or a schema file or import
-            is not in the catalogue or its mirror.
+        UnknownSchemaError: No schema has that name.
+        ArtefactNotFoundError: A schema file or import is not in the catalogue
+            or its mirror.
         ArtefactIntegrityError: A schema file does not match its pinned hash.
         ArtefactError: The official schema does not compile.
 
@@ -285,7 +286,9 @@ def is_valid_xml(source: XMLInput, *, schema: str | None = None) -> bool:
     name = schema or _detect(tree, _label(source, None))
     compiled = _compiled(_schema(name), default_catalogue())
     with compiled.lock:
-        return bool(compiled.schema.validate(tree))
+        valid = compiled.schema.validate(tree)
+
+    return bool(valid)
 
 
 def validate_xml(
@@ -321,7 +324,7 @@ def validate_xml(
 def _schema(name: str) -> _Schema:
     found = _BY_NAME.get(name)
     if found is None:
-        raise ArtefactNotFoundError(
+        raise UnknownSchemaError(
             f"no XML schema named {name!r}; expected one of {', '.join(schema_names())}"
         )
 

@@ -86,10 +86,12 @@ def findings_from_log(
 
 
 def _finding(entry: etree._LogEntry, tree: etree._ElementTree) -> Finding:
+    match = _MESSAGE.match(entry.message)
     element = _locate(tree, entry.path)
+    if match:
+        element = _named_below(element, match["element"], entry.line)
     names = _Names(element)
     rule = _rule(entry.type_name)
-    match = _MESSAGE.match(entry.message)
     raw = match["attribute"] if match else None
     attribute = names.rewrite(raw) if raw else None
     message = (
@@ -194,6 +196,23 @@ def _locate(tree: etree._ElementTree, path: str | None) -> etree._Element:
         node = child
 
     return node
+
+
+def _named_below(element: etree._Element, tag: str, line: int) -> etree._Element:
+    """Return the element the message names, when libxml2 pointed at its scope.
+
+    Identity-constraint errors (``keyref``) carry the path of the element that
+    declares the constraint, and the line of the element at fault.
+    """
+    if element.tag == tag or not line:
+        return element
+    for candidate in element.iter(tag):
+        if candidate.sourceline == line:
+            return candidate
+        if (candidate.sourceline or 0) > line:
+            break
+
+    return element
 
 
 def _child(node: etree._Element, step: re.Match[str]) -> etree._Element | None:

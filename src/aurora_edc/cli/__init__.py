@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from . import _artefacts, _issue
+from . import _artefacts, _issue, _seal, _validate, _verify
 
 __all__ = ["app", "main"]
 
@@ -24,6 +24,9 @@ app = typer.Typer(
 app.add_typer(_artefacts.app, name="artefacts")
 app.command("issue")(_issue.issue)
 app.command("schema")(_issue.schema)
+app.command("validate")(_validate.validate)
+app.command("seal")(_seal.seal)
+app.command("verify")(_verify.verify)
 
 
 def main() -> None:

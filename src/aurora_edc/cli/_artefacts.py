@@ -10,7 +10,9 @@ from .._catalogue import default_catalogue
 from .._exceptions import ArtefactError
 from ._common import EXIT_FAILED, EXIT_UNUSABLE, ArtefactsOption
 
-app = typer.Typer(help="List, check and fetch the official artefacts.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, check and fetch the official artefacts.", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -31,7 +33,9 @@ def fetch(
     artefacts: ArtefactsOption = None,
     base_url: Annotated[
         str | None,
-        typer.Option(help="Download from BASE_URL/<mirror path> instead of each canonical URL."),
+        typer.Option(
+            help="Download from BASE_URL/<mirror path> instead of each canonical URL."
+        ),
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 30.0,
 ) -> None:

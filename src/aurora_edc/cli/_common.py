@@ -25,7 +25,7 @@ EXIT_FAILED = 1
 EXIT_UNUSABLE = 2
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     """How a command prints its report."""
 
     text = "text"
@@ -36,7 +36,8 @@ ArtefactsOption = Annotated[
     Path | None,
     typer.Option(
         "--artefacts",
-        help="Mirror directory of the official artefacts (default: $AURORA_EDC_ARTEFACTS).",
+        help="Mirror directory of the official artefacts "
+        "(default: $AURORA_EDC_ARTEFACTS).",
         file_okay=False,
     ),
 ]

@@ -20,37 +20,63 @@ __all__ = ["issue", "schema"]
 
 
 def issue(
-    records: Annotated[list[Path], typer.Argument(help="Record files: JSON, YAML, CSV rosters.",
-                                                 exists=True, dir_okay=False)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.",
-                                      file_okay=False)],
-    formats: Annotated[str, typer.Option("--format", "-f",
-                                         help="Comma-separated formats: jsonld,ttl,nt.")] = "jsonld",
-    profile: Annotated[str, typer.Option(help="SHACL profile to validate against.")] =
-        "edc-generic-full",
-    issued: Annotated[datetime | None, typer.Option(
-        help="Issue time for awards that give none (default: now).")] = None,
-    no_validate: Annotated[bool, typer.Option("--no-validate",
-                                              help="Write without SHACL validation.")] = False,
-    keep_invalid: Annotated[bool, typer.Option(
-        help="Also write non-conforming credentials under OUT/invalid/.")] = False,
+    records: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Record files: JSON, YAML, CSV rosters.", exists=True, dir_okay=False
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output directory.", file_okay=False)
+    ],
+    formats: Annotated[
+        str,
+        typer.Option("--format", "-f", help="Comma-separated formats: jsonld,ttl,nt."),
+    ] = "jsonld",
+    profile: Annotated[
+        str, typer.Option(help="SHACL profile to validate against.")
+    ] = "edc-generic-full",
+    issued: Annotated[
+        datetime | None,
+        typer.Option(help="Issue time for awards that give none (default: now)."),
+    ] = None,
+    no_validate: Annotated[
+        bool, typer.Option("--no-validate", help="Write without SHACL validation.")
+    ] = False,
+    keep_invalid: Annotated[
+        bool,
+        typer.Option(help="Also write non-conforming credentials under OUT/invalid/."),
+    ] = False,
     artefacts: ArtefactsOption = None,
 ) -> None:
     """Issue one EDC per award, validate each, and write OUT/report.json."""
     chosen = tuple(name.strip() for name in formats.split(",") if name.strip())
     unknown = [name for name in chosen if name not in WRITERS]
     if unknown or not chosen:
-        typer.echo(f"error: unknown format(s) {unknown}; known: {', '.join(WRITERS)}", err=True)
+        typer.echo(
+            f"error: unknown format(s) {unknown}; known: {', '.join(WRITERS)}", err=True
+        )
         raise typer.Exit(EXIT_UNUSABLE)
     use_artefacts(artefacts)
-    when = issued.astimezone(UTC) if issued and issued.tzinfo else (
-        issued.replace(tzinfo=UTC) if issued else None)
+    when = (
+        issued.astimezone(UTC)
+        if issued and issued.tzinfo
+        else (issued.replace(tzinfo=UTC) if issued else None)
+    )
 
     try:
         batch = load_records(records)
-        report = issue_batch(batch, IssueOptions(
-            out_dir=out, formats=chosen, profile=profile, validate=not no_validate,
-            issued=when, keep_invalid=keep_invalid))
+        report = issue_batch(
+            batch,
+            IssueOptions(
+                out_dir=out,
+                formats=chosen,
+                profile=profile,
+                validate=not no_validate,
+                issued=when,
+                keep_invalid=keep_invalid,
+            ),
+        )
     except (InputError, ArtefactError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_UNUSABLE) from exc
@@ -58,14 +84,22 @@ def issue(
     for outcome in report.outcomes:
         if outcome.status == "error" and outcome.error:
             where = f" at {outcome.error['path']}" if outcome.error.get("path") else ""
-            typer.echo(f"error    {outcome.record}{where}: {outcome.error['message']}", err=True)
+            typer.echo(
+                f"error    {outcome.record}{where}: {outcome.error['message']}",
+                err=True,
+            )
         elif outcome.status == "invalid":
             count = sum(f["severity"] == "Violation" for f in outcome.findings)
-            typer.echo(f"invalid  {outcome.record}: {count} violation(s) of {profile}", err=True)
+            typer.echo(
+                f"invalid  {outcome.record}: {count} violation(s) of {profile}",
+                err=True,
+            )
     summary = report.to_dict()["summary"]
-    typer.echo(f"{summary['written']} written, {summary['invalid']} invalid, "
-               f"{summary['error']} error(s) of {summary['inputs']} record(s); "
-               f"report: {out / 'report.json'}")
+    typer.echo(
+        f"{summary['written']} written, {summary['invalid']} invalid, "
+        f"{summary['error']} error(s) of {summary['inputs']} record(s); "
+        f"report: {out / 'report.json'}"
+    )
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)
 
 

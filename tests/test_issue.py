@@ -1,0 +1,121 @@
+"""Tests of the main job: ``aurora-edc issue`` writes files and a complete report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from aurora_edc.cli import app
+
+runner = CliRunner()
+
+
+def _issue(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["issue", *args])
+    return result.exit_code, result.output
+
+
+def test_issue_ec_sample_writes_all_formats(fixtures_dir: Path, tmp_path: Path) -> None:
+    """The EC sample record gives JSON-LD, Turtle and N-Triples files and a report."""
+    code, output = _issue(
+        str(fixtures_dir / "ec-sample/records.yaml"),
+        "--out",
+        str(tmp_path),
+        "--format",
+        "jsonld,ttl,nt",
+        "--issued",
+        "2026-07-01T10:00:00Z",
+    )
+
+    assert code == 0, output
+    report = json.loads((tmp_path / "report.json").read_text())
+    (record,) = report["records"]
+    assert record["status"] == "written"
+    assert sorted(record["files"]) == [
+        "ana-andromeda-C012.jsonld",
+        "ana-andromeda-C012.nt",
+        "ana-andromeda-C012.ttl",
+    ]
+    document = json.loads((tmp_path / "ana-andromeda-C012.jsonld").read_text())
+    assert document["issued"] == "2026-07-01T10:00:00Z"
+
+
+def test_bad_records_do_not_stop_the_others(tmp_path: Path, fixtures_dir: Path) -> None:
+    """A bad row and an unknown specification are reported; the others are written."""
+    roster = tmp_path / "roster.csv"
+    rows = (fixtures_dir / "roster/roster.csv").read_text(encoding="utf-8").splitlines()
+    rows[3] = rows[3].replace("2026-06-30", "2026-06-31")
+    rows[5] = rows[5].replace("vu-data-literacy-sdg", "no-such-spec")
+    roster.write_text("\n".join(rows[:8]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+
+    code, output = _issue(
+        str(fixtures_dir / "roster/spec.yaml"), str(roster), "--out", str(out)
+    )
+
+    assert code == 1
+    report = json.loads((out / "report.json").read_text())
+    assert report["summary"] == {"inputs": 7, "written": 5, "invalid": 0, "error": 2}
+    errors = {
+        r["record"]: r["error"] for r in report["records"] if r["status"] == "error"
+    }
+    assert errors["VU-DLSD-2026-003"]["path"] == "awarded_on"
+    assert errors["VU-DLSD-2026-005"]["path"] == "specification"
+    assert "VU-DLSD-2026-003" in output
+    assert len(list(out.glob("*.jsonld"))) == 5
+
+
+def test_violation_is_reported_not_written(tmp_path: Path) -> None:
+    """A record that cannot conform is listed with its error and not written."""
+    spec = {
+        "id": "s",
+        "title": "T",
+        "awarding_body": {"id": "o", "legal_name": "O", "country": "AT"},
+    }
+    award = {"id": "a", "learner": {"full_name": "A B"}, "awarded_on": "2026-01-01"}
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps({"specifications": [spec], "awards": [award]}))
+    out = tmp_path / "out"
+
+    code, _ = _issue(str(path), "--out", str(out))
+
+    assert code == 1
+    (record,) = json.loads((out / "report.json").read_text())["records"]
+    assert record["status"] == "error"
+    assert record["error"]["path"] == "issuer.eidas_id"
+    assert not list(out.glob("*.jsonld"))
+
+
+def test_unusable_input_exits_2(tmp_path: Path) -> None:
+    """A record file that cannot be parsed ends the command with exit status 2."""
+    path = tmp_path / "broken.yaml"
+    path.write_text("awards: [\n", encoding="utf-8")
+
+    code, output = _issue(str(path), "--out", str(tmp_path / "out"))
+
+    assert code == 2
+    assert "broken.yaml" in output
+
+
+def test_unknown_format_exits_2(fixtures_dir: Path, tmp_path: Path) -> None:
+    """An unknown output format is refused before anything is written."""
+    code, output = _issue(
+        str(fixtures_dir / "ec-sample/records.yaml"),
+        "--out",
+        str(tmp_path),
+        "--format",
+        "pdf",
+    )
+
+    assert code == 2
+    assert "pdf" in output
+
+
+def test_schema_prints_json_schema() -> None:
+    """``aurora-edc schema`` prints the JSON Schema of record files."""
+    result = runner.invoke(app, ["schema"])
+
+    assert result.exit_code == 0
+    assert json.loads(result.output)["title"] == "RecordSet"

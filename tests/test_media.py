@@ -1,0 +1,150 @@
+"""Shrinking embedded images keeps the EDC conformant (edc-generic-no-cv)."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from aurora_edc import (
+    AlreadySealedError,
+    InputError,
+    MediaPolicy,
+    credential_report,
+    is_valid_credential,
+    iter_media,
+    read_credential_document,
+    shrink_media,
+    size_report,
+)
+
+PROFILE = "edc-generic-no-cv"
+LOGO_ID = "urn:epass:mediaObject:2"
+
+
+@pytest.fixture(scope="module")
+def payload(shared: Path) -> dict[str, Any]:
+    """The sealed sample's payload: conformant, unlike the unsigned sample."""
+    return read_credential_document(
+        shared / "elm/v3/samples/Sample-MC-Annex1-signed.jsonld"
+    ).credential
+
+
+def image_of(media: dict[str, Any]) -> Image.Image:
+    """Decode a media object's image."""
+    return Image.open(io.BytesIO(base64.b64decode(media["content"])))
+
+
+def display_image(credential: dict[str, Any]) -> dict[str, Any]:
+    """The mandatory display image object."""
+    return credential["displayParameter"]["individualDisplay"]["displayDetail"]["image"]
+
+
+def test_payload_conforms_before(payload: dict[str, Any]) -> None:
+    """The input conforms, and losing the display image's content would not."""
+    assert is_valid_credential(payload, profile=PROFILE)
+    broken = copy.deepcopy(payload)
+    del display_image(broken)["content"]
+    assert not is_valid_credential(broken, profile=PROFILE)
+
+
+def test_default_shrink_stays_conformant_and_smaller(payload: dict[str, Any]) -> None:
+    """Default renditions cut the credential by a third and it still conforms."""
+    shrunk = shrink_media(payload)
+    before, after = size_report(payload), size_report(shrunk)
+    assert after.credential < 0.65 * before.credential
+    assert after.other_bytes == before.other_bytes
+    assert is_valid_credential(shrunk, profile=PROFILE)
+
+
+def test_display_image_stays_embedded_and_same_type(payload: dict[str, Any]) -> None:
+    """The display image stays an embedded JPEG, no larger than 800 px."""
+    image = display_image(shrink_media(payload))
+    assert image["contentType"] == display_image(payload)["contentType"]
+    with image_of(image) as decoded:
+        assert decoded.format == "JPEG" and max(decoded.size) == 800
+
+
+def test_dropping_logos_stays_conformant(payload: dict[str, Any]) -> None:
+    """Optional logos can go; only the display image remains."""
+    shrunk = shrink_media(payload, MediaPolicy(drop_logos=True))
+    assert [item.path for item in iter_media(shrunk)] == [
+        "$.displayParameter.individualDisplay.displayDetail.image"
+    ]
+    assert is_valid_credential(shrunk, profile=PROFILE)
+
+
+def test_link_adds_content_url_and_keeps_a_thumbnail(payload: dict[str, Any]) -> None:
+    """A linked logo gets contentURL and a 64-px thumbnail, still conformant."""
+    url = "https://media.example.eu/logo-2.png"
+    shrunk = shrink_media(payload, MediaPolicy(links={LOGO_ID: url}))
+    linked = [m for m in _media_objects(shrunk) if m.get("id") == LOGO_ID]
+    assert len(linked) == 2 and all(m["contentURL"] == url for m in linked)
+    with image_of(linked[0]) as decoded:
+        assert max(decoded.size) == 64
+    report = credential_report(shrunk, profile=PROFILE)
+    assert report.conforms, [f.message for f in report.violations]
+
+
+def test_shared_ids_get_one_rendition(payload: dict[str, Any]) -> None:
+    """Media objects repeated under one id stay identical after shrinking."""
+    shrunk = shrink_media(payload)
+    by_id: dict[str, set[str]] = {}
+    for media in _media_objects(shrunk):
+        by_id.setdefault(media["id"], set()).add(media["content"])
+    assert all(len(contents) == 1 for contents in by_id.values())
+
+
+def test_input_is_not_changed(payload: dict[str, Any]) -> None:
+    """shrink_media returns a copy."""
+    before = json.dumps(payload)
+    shrink_media(payload, MediaPolicy(drop_logos=True))
+    assert json.dumps(payload) == before
+
+
+def test_sealed_input_is_refused(shared: Path) -> None:
+    """Images can only change before sealing."""
+    with pytest.raises(AlreadySealedError, match="before sealing"):
+        shrink_media((shared / "elm/v3/samples/Sample-MC-Annex1-signed.jsonld").read_bytes())
+
+
+def test_non_base64_content_is_located(payload: dict[str, Any]) -> None:
+    """A content that is not base64 is reported with its path."""
+    broken = copy.deepcopy(payload)
+    display_image(broken)["content"] = "not base64!"
+    with pytest.raises(InputError, match=r"displayDetail\.image\.content"):
+        shrink_media(broken)
+
+
+def test_non_image_attachment_is_left_alone(payload: dict[str, Any]) -> None:
+    """A PDF-like attachment that Pillow cannot read stays byte for byte."""
+    attached = copy.deepcopy(payload)
+    content = base64.b64encode(b"%PDF-1.7 not really" * 50).decode()
+    attached["attachment"] = {**display_image(payload), "id": "urn:epass:mediaObject:9",
+                              "content": content}
+    assert shrink_media(attached)["attachment"]["content"] == content
+
+
+def test_bad_link_url_is_refused() -> None:
+    """Link targets must be http(s) URLs."""
+    with pytest.raises(InputError, match="links"):
+        MediaPolicy(links={LOGO_ID: "file:///etc/passwd"})
+
+
+def _media_objects(node: object) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if "contentEncoding" in node:
+            return [node]
+        for value in node.values():
+            found += _media_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _media_objects(value)
+    return found
