@@ -27,6 +27,7 @@ from typing import Any
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, JWKRegistry, OKPKey, RSAKey
+from joserfc.jws import JWSRegistry
 
 from ._documents import CredentialDocument, read_credential_document
 from ._exceptions import InputError, KeyMaterialError, VerificationError, shorten
@@ -40,7 +41,11 @@ VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 HolderKey = ECKey | RSAKey | OKPKey | Mapping[str, Any]
 """A joserfc key or a JWK."""
 
-_CURVE_ALGS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "Ed25519": "EdDSA"}
+MAX_PRESENTATION_BYTES = 16 * 1024 * 1024
+"""Largest presentation JWT read (joserfc's own default stops at 128 kB, less
+than one base64url-encoded sealed EDC)."""
+
+_CURVE_ALGS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "Ed25519": "Ed25519"}
 
 
 def build_presentation(
@@ -90,7 +95,8 @@ def sign_presentation(
     Args:
         presentation: From :func:`build_presentation`; its ``holder`` becomes
             ``iss``.
-        key: The holder's private key (EC P-256/384/521, Ed25519 or RSA).
+        key: The holder's private key (EC P-256/384/521 as ES*, Ed25519 as the
+            fully specified ``Ed25519`` of RFC 9864, RSA as PS256).
         audience: The verifier, as ``aud``.
         nonce: The verifier's challenge, as ``nonce``.
         kid: Key id for the header.
@@ -124,6 +130,7 @@ def verify_presentation(
     *,
     audience: str | None = None,
     nonce: str | None = None,
+    max_bytes: int = MAX_PRESENTATION_BYTES,
 ) -> dict[str, Any]:
     """Check a presentation JWT's signature, audience and nonce.
 
@@ -135,6 +142,7 @@ def verify_presentation(
         key: The holder's public key.
         audience: Expected ``aud``, when checked.
         nonce: Expected ``nonce``, when checked.
+        max_bytes: Longer tokens are refused before decoding.
 
     Returns:
         The presentation (the ``vp`` claim).
@@ -143,8 +151,11 @@ def verify_presentation(
         VerificationError: Bad signature, or ``aud``/``nonce`` differ.
     """
     public = _import(key, private=False)
+    if len(token) > max_bytes:
+        raise VerificationError(f"presentation JWT of {len(token)} bytes, over {max_bytes}")
+    registry = _LargePayloadRegistry(algorithms=[_algorithm(public)])
     try:
-        signed = jws.deserialize_compact(token, public, algorithms=[_algorithm(public)])
+        signed = jws.deserialize_compact(token, public, registry=registry)
         claims = json.loads(signed.payload)
     except (JoseError, ValueError) as exc:
         raise VerificationError(f"presentation JWT: {shorten(str(exc))}") from exc
@@ -155,6 +166,10 @@ def verify_presentation(
             )
 
     return dict(claims["vp"])
+
+
+class _LargePayloadRegistry(JWSRegistry):
+    max_payload_length = MAX_PRESENTATION_BYTES
 
 
 def _sealed_object(item: bytes | Path | Mapping[str, Any] | CredentialDocument) -> Any:
