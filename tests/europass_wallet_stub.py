@@ -44,8 +44,13 @@ class WalletState:
     requests: list[tuple[str, dict[str, list[str]]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def answer(self, path: str, query: dict[str, list[str]], headers: dict[str, str],
-               body: bytes) -> tuple[int, dict[str, str]]:
+    def answer(
+        self,
+        path: str,
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        body: bytes,
+    ) -> tuple[int, dict[str, str]]:
         """Decide the status and JSON body for one deposit request."""
         with self.lock:
             self.requests.append((path, query))
@@ -58,8 +63,10 @@ class WalletState:
                 return 404, {"message": "Wallet not found"}
             credential_id = _sealed_id(headers.get("content-type", ""), body)
             if credential_id is None or credential_id in self.invalid:
-                return 400, {"message": "The credential is not a valid Europass Digital "
-                                        "Credential: CREDENTIAL_UNSIGNED"}
+                return 400, {
+                    "message": "The credential is not a valid Europass Digital "
+                    "Credential: CREDENTIAL_UNSIGNED"
+                }
             if (wallet, credential_id) in self.stored:
                 return 409, {"message": "A credential with the same ID already exists"}
             self.stored[(wallet, credential_id)] = body
@@ -73,9 +80,17 @@ class WalletState:
     def _wallet(self, path: str) -> str | None:
         route = path.removeprefix("/api").strip("/")
         parts = [unquote(part) for part in route.split("/")]
-        if len(parts) == 5 and parts[:3] == ["v1", "wallets", "email"] and self.email_wallets:
+        if (
+            len(parts) == 5
+            and parts[:3] == ["v1", "wallets", "email"]
+            and self.email_wallets
+        ):
             return "email:" + parts[3]
-        if len(parts) == 4 and parts[:2] == ["v1", "wallets"] and parts[2] in self.users:
+        if (
+            len(parts) == 4
+            and parts[:2] == ["v1", "wallets"]
+            and parts[2] in self.users
+        ):
             return "user:" + parts[2]
         return None
 
@@ -118,12 +133,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Keep test output quiet."""
 
 
 @contextmanager
-def running_wallet(state: WalletState | None = None) -> Iterator[tuple[str, WalletState]]:
+def running_wallet(
+    state: WalletState | None = None,
+) -> Iterator[tuple[str, WalletState]]:
     """Run the stub wallet on 127.0.0.1 and yield its base URL and state."""
     state = state or WalletState()
     handler = type("Handler", (_Handler,), {"state": state})

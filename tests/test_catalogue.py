@@ -47,7 +47,7 @@ def test_every_pinned_artefact_matches_the_mirror(shared: Path) -> None:
 
 
 def test_imports_closure_is_in_dependency_order(shared: Path) -> None:
-    """The diploma-supplement profile pulls in accredited, full and no-cv, imports first."""
+    """The diploma-supplement closure holds its three imports, imports first."""
     closure = ArtefactCatalogue(mirror=shared).closure(DS)
 
     assert [entry.url.rsplit("/", 1)[1] for entry in closure] == [
@@ -131,7 +131,7 @@ def test_fetch_refuses_a_tampered_download(
 def test_cli_fetch_then_list(
     mirror_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``aurora-edc artefacts fetch --base-url`` fills the cache so ``list`` shows all ok."""
+    """``artefacts fetch --base-url`` fills the cache, so ``list`` shows all ok."""
     monkeypatch.delenv("AURORA_EDC_ARTEFACTS")
     monkeypatch.setenv("AURORA_EDC_CACHE", str(tmp_path / "cache"))
     runner = CliRunner()

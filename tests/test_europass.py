@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from europass_wallet_stub import WalletState, running_wallet, sealed_variants
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,6 +24,7 @@ from aurora_edc import (
     write_deposit_file,
     write_upload_file,
 )
+from europass_wallet_stub import WalletState, running_wallet, sealed_variants
 
 SAMPLES = "elm/v3/samples"
 
@@ -69,7 +69,9 @@ def test_reads_the_three_ec_file_shapes(shared: Path) -> None:
 def test_sealed_payload_is_the_credential(signed: bytes) -> None:
     """The sealed sample's unencoded payload (b64 false) is read as the EDC."""
     document = read_credential_document(signed)
-    assert document.credential_id == "urn:credential:1018d05f-21d5-4555-b7f0-8fabfd22ca75"
+    assert (
+        document.credential_id == "urn:credential:1018d05f-21d5-4555-b7f0-8fabfd22ca75"
+    )
     assert "issued" in document.credential
     assert document.raw == signed
 
@@ -92,9 +94,13 @@ def test_oversized_document_is_refused_before_parsing(unsigned: bytes) -> None:
         read_credential_document(unsigned, max_bytes=1000)
 
 
-def test_wrapper_matches_the_ec_uploadable_sample(shared: Path, unsigned: bytes) -> None:
+def test_wrapper_matches_the_ec_uploadable_sample(
+    shared: Path, unsigned: bytes
+) -> None:
     """The wrapper of the EC unsigned sample has the shape of its uploadable one."""
-    ec = json.loads((shared / SAMPLES / "Sample-MC-Annex1-unsigned-uploadable.json").read_text())
+    ec = json.loads(
+        (shared / SAMPLES / "Sample-MC-Annex1-unsigned-uploadable.json").read_text()
+    )
     wrapper = wrap_for_upload(json.loads(unsigned))
     assert set(wrapper) == set(ec) == {"credential"}
     assert wrapper["credential"]["id"] == ec["credential"]["id"]
@@ -104,16 +110,26 @@ def test_wrapper_matches_the_ec_uploadable_sample(shared: Path, unsigned: bytes)
 def test_delivery_address_field_round_trips(unsigned: bytes, field: str) -> None:
     """Both delivery keys (EC walletAddress, eduNEXT deliveryAddress) are read back."""
     wrapper = wrap_for_upload(
-        json.loads(unsigned), address="ana@example.org", address_field=field  # type: ignore[arg-type]
+        json.loads(unsigned),
+        address="ana@example.org",
+        address_field=field,  # type: ignore[arg-type]
     )
     document = read_credential_document(wrapper)
-    assert (document.delivery_address, document.delivery_field) == ("ana@example.org", field)
-    assert wrap_for_upload(document)["deliveryDetails"] == {"walletAddress": "ana@example.org"}
+    assert (document.delivery_address, document.delivery_field) == (
+        "ana@example.org",
+        field,
+    )
+    assert wrap_for_upload(document)["deliveryDetails"] == {
+        "walletAddress": "ana@example.org"
+    }
 
 
 def test_eduNEXT_wrapper_is_rewritten_with_the_ec_key(unsigned: bytes) -> None:
     """Re-wrapping an eduNEXT deliveryAddress wrapper writes the EC walletAddress key."""
-    edunext = {"credential": json.loads(unsigned), "deliveryDetails": {"deliveryAddress": "a@b.eu"}}
+    edunext = {
+        "credential": json.loads(unsigned),
+        "deliveryDetails": {"deliveryAddress": "a@b.eu"},
+    }
     assert wrap_for_upload(read_credential_document(edunext))["deliveryDetails"] == {
         "walletAddress": "a@b.eu"
     }
@@ -201,7 +217,9 @@ def test_retries_are_bounded(signed: bytes) -> None:
     """A wallet that keeps answering 503 makes the client give up after max_attempts."""
     with running_wallet(WalletState(fail_first=10)) as (url, state):
         with EuropassWalletClient(fast(url, max_attempts=3)) as client:
-            with pytest.raises(HandoffError, match="gave up after 3 attempts") as caught:
+            with pytest.raises(
+                HandoffError, match="gave up after 3 attempts"
+            ) as caught:
                 client.deposit(signed, WalletRecipient(user_id="learner-1"))
     assert caught.value.status == 503
     assert len(state.requests) == 3
@@ -220,7 +238,9 @@ def test_connection_refused_is_retried_then_reported(signed: bytes) -> None:
 def test_unknown_wallet_is_404_with_message(signed: bytes) -> None:
     """A 404 names the recipient and carries the server's message."""
     with running_wallet() as (url, _), EuropassWalletClient(fast(url)) as client:
-        with pytest.raises(HandoffError, match="no wallet for user:nobody.*Wallet not found"):
+        with pytest.raises(
+            HandoffError, match="no wallet for user:nobody.*Wallet not found"
+        ):
             client.deposit(signed, WalletRecipient(user_id="nobody"))
 
 
@@ -228,9 +248,12 @@ def test_invalid_credential_is_400_with_message(signed: bytes) -> None:
     """A 400 says the wallet found no valid EDC, with its message."""
     invalid = {read_credential_document(signed).credential_id}
     with running_wallet(WalletState(invalid=invalid)) as (url, _):
-        with EuropassWalletClient(fast(url)) as client, pytest.raises(
-            HandoffError, match="not a valid Europass.*CREDENTIAL_UNSIGNED"
-        ) as e:
+        with (
+            EuropassWalletClient(fast(url)) as client,
+            pytest.raises(
+                HandoffError, match="not a valid Europass.*CREDENTIAL_UNSIGNED"
+            ) as e,
+        ):
             client.deposit(signed, WalletRecipient(user_id="learner-1"))
     assert e.value.status == 400
 
@@ -239,15 +262,23 @@ def test_token_is_sent_in_the_auth_header(signed: bytes) -> None:
     """The token goes in the Authorization header; without it the wallet answers 401."""
     with running_wallet(WalletState(token="s3cret")) as (url, _):
         with EuropassWalletClient(fast(url, token="s3cret")) as client:
-            assert client.deposit(signed, WalletRecipient(user_id="learner-1")).http_status == 201
-        with EuropassWalletClient(fast(url)) as client, pytest.raises(HandoffError) as caught:
+            assert (
+                client.deposit(signed, WalletRecipient(user_id="learner-1")).http_status
+                == 201
+            )
+        with (
+            EuropassWalletClient(fast(url)) as client,
+            pytest.raises(HandoffError) as caught,
+        ):
             client.deposit(signed, WalletRecipient(user_id="learner-1"))
     assert caught.value.status == 401
 
 
 def test_token_is_not_in_the_config_repr() -> None:
     """The token never shows in the configuration's repr."""
-    assert "s3cret" not in repr(EuropassWalletConfig("https://wallet.test", token="s3cret"))
+    assert "s3cret" not in repr(
+        EuropassWalletConfig("https://wallet.test", token="s3cret")
+    )
 
 
 def test_client_refuses_unsigned(unsigned: bytes) -> None:

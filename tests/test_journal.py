@@ -11,7 +11,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from europass_wallet_stub import WalletState, running_wallet, sealed_variants
 
 from aurora_edc import (
     DeliveryState,
@@ -25,6 +24,7 @@ from aurora_edc import (
     WalletRecipient,
     deposit_batch,
 )
+from europass_wallet_stub import WalletState, running_wallet, sealed_variants
 
 LEARNER = WalletRecipient(user_id="learner-1")
 
@@ -68,14 +68,20 @@ def test_enqueue_is_idempotent_and_keeps_state(tmp_path: Path) -> None:
         assert journal.enqueue([("urn:c:1", "user:a", "f.jsonld", "00")]) == 0
         entry = journal.get("urn:c:1", "user:a")
     assert entry is not None
-    assert (entry.state, entry.attempts, entry.http_status) == (DeliveryState.DELIVERED, 1, 201)
+    assert (entry.state, entry.attempts, entry.http_status) == (
+        DeliveryState.DELIVERED,
+        1,
+        201,
+    )
     assert entry.delivered_at is not None
 
 
 def test_same_credential_two_destinations_are_two_entries(tmp_path: Path) -> None:
     """The key is credential id plus destination."""
     with DepositJournal(tmp_path / "j.sqlite") as journal:
-        journal.enqueue([("urn:c:1", "user:a", None, None), ("urn:c:1", "user:b", None, None)])
+        journal.enqueue(
+            [("urn:c:1", "user:a", None, None), ("urn:c:1", "user:b", None, None)]
+        )
         assert journal.counts()[DeliveryState.PENDING] == 2
 
 
@@ -83,7 +89,9 @@ def test_failure_reason_survives_reopening(tmp_path: Path) -> None:
     """A failure and its reason are still there after the file is reopened."""
     with DepositJournal(tmp_path / "j.sqlite") as journal:
         journal.enqueue([("urn:c:1", "user:a", None, None)])
-        journal.mark_failed("urn:c:1", "user:a", reason="HTTP 404: no wallet", http_status=404)
+        journal.mark_failed(
+            "urn:c:1", "user:a", reason="HTTP 404: no wallet", http_status=404
+        )
     with DepositJournal(tmp_path / "j.sqlite") as journal:
         (entry,) = journal.entries(DeliveryState.FAILED)
     assert (entry.reason, entry.http_status) == ("HTTP 404: no wallet", 404)
@@ -132,7 +140,9 @@ def test_subject_email_is_the_default_recipient(tmp_path: Path, signed: bytes) -
             deposit_batch([DepositItem(path)], client, journal)
             (entry,) = journal.entries()
     assert entry.destination == "email:ana.andromeda.4edc@gmail.com"
-    assert state.requests[0][0].endswith("/email/ana.andromeda.4edc@gmail.com/credentials")
+    assert state.requests[0][0].endswith(
+        "/email/ana.andromeda.4edc@gmail.com/credentials"
+    )
 
 
 def test_exception_mid_batch_then_resume(tmp_path: Path, signed: bytes) -> None:
@@ -171,13 +181,17 @@ RUNNER = textwrap.dedent(
 )
 
 
-def test_killed_process_resumes_without_duplicates(tmp_path: Path, signed: bytes) -> None:
+def test_killed_process_resumes_without_duplicates(
+    tmp_path: Path, signed: bytes
+) -> None:
     """A run killed while the wallet answers the 3rd credential resumes; each is stored once."""
     items = batch(tmp_path, signed, 5)
     journal_path = tmp_path / "j.sqlite"
     with running_wallet(WalletState(hold_at=3)) as (url, state):
         args = [str(url), str(journal_path), *(str(item.source) for item in items)]
-        process = subprocess.Popen([sys.executable, "-c", RUNNER, *args], env=dict(os.environ))
+        process = subprocess.Popen(
+            [sys.executable, "-c", RUNNER, *args], env=dict(os.environ)
+        )
         try:
             assert state.held.wait(60), "the run never reached the third credential"
         finally:
@@ -235,14 +249,21 @@ def test_changed_source_file_is_not_sent(tmp_path: Path, signed: bytes) -> None:
     with running_wallet() as (url, state), client_for(url) as client:
         with DepositJournal(tmp_path / "j.sqlite") as journal:
             summary = deposit_batch([first, second], client, journal, progress=tamper)
-    assert summary.failed == 1 and "changed since it was recorded" in summary.failures[0][2]
+    assert (
+        summary.failed == 1
+        and "changed since it was recorded" in summary.failures[0][2]
+    )
     assert len(state.created) == 1
 
 
-def test_unsealed_file_stops_the_batch_before_sending(tmp_path: Path, shared: Path) -> None:
+def test_unsealed_file_stops_the_batch_before_sending(
+    tmp_path: Path, shared: Path
+) -> None:
     """An unsigned file in a batch is refused before anything is sent."""
     path = tmp_path / "u.jsonld"
-    path.write_bytes((shared / "elm/v3/samples/Sample-MC-Annex1-unsigned.jsonld").read_bytes())
+    path.write_bytes(
+        (shared / "elm/v3/samples/Sample-MC-Annex1-unsigned.jsonld").read_bytes()
+    )
     with running_wallet() as (url, state), client_for(url) as client:
         with DepositJournal(tmp_path / "j.sqlite") as journal:
             with pytest.raises(InputError, match="not sealed"):

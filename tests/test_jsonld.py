@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import socket
@@ -264,6 +265,18 @@ def test_bad_json_in_a_sealed_payload_names_the_payload(tmp_path: Path) -> None:
         parse_credential(path)
 
     assert caught.value.source == f"{path}#payload"
+
+
+def test_base64url_payload_of_a_flattened_jws_is_read() -> None:
+    """A flattened JWS whose payload is base64url-encoded yields its credential."""
+    credential = {"@context": {"p": "http://ex/p"}, "@id": "urn:x", "p": "v"}
+    payload = base64.urlsafe_b64encode(json.dumps(credential).encode()).decode()
+    sealed = {"payload": payload.rstrip("="), "protected": "e30", "signature": "AA"}
+
+    result = parse_credential(sealed, source="flat.json")
+
+    assert result.source == "flat.json#payload"
+    assert (URIRef("urn:x"), URIRef("http://ex/p"), Literal("v")) in result.graph
 
 
 def test_unreadable_file_is_an_input_error(tmp_path: Path) -> None:

@@ -111,7 +111,9 @@ def test_input_is_not_changed(payload: dict[str, Any]) -> None:
 def test_sealed_input_is_refused(shared: Path) -> None:
     """Images can only change before sealing."""
     with pytest.raises(AlreadySealedError, match="before sealing"):
-        shrink_media((shared / "elm/v3/samples/Sample-MC-Annex1-signed.jsonld").read_bytes())
+        shrink_media(
+            (shared / "elm/v3/samples/Sample-MC-Annex1-signed.jsonld").read_bytes()
+        )
 
 
 def test_non_base64_content_is_located(payload: dict[str, Any]) -> None:
@@ -126,8 +128,11 @@ def test_non_image_attachment_is_left_alone(payload: dict[str, Any]) -> None:
     """A PDF-like attachment that Pillow cannot read stays byte for byte."""
     attached = copy.deepcopy(payload)
     content = base64.b64encode(b"%PDF-1.7 not really" * 50).decode()
-    attached["attachment"] = {**display_image(payload), "id": "urn:epass:mediaObject:9",
-                              "content": content}
+    attached["attachment"] = {
+        **display_image(payload),
+        "id": "urn:epass:mediaObject:9",
+        "content": content,
+    }
     assert shrink_media(attached)["attachment"]["content"] == content
 
 

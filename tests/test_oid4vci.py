@@ -37,11 +37,15 @@ def test_metadata_has_the_elm_sd_jwt_and_the_sealed_edc() -> None:
     assert metadata["credential_issuer"] == ISSUER
     assert metadata["credential_endpoint"] == ISSUER + "/credential"
     assert configs[ELM_CONFIGURATION_ID]["format"] == "dc+sd-jwt"
-    assert configs[ELM_CONFIGURATION_ID]["cryptographic_binding_methods_supported"] == ["jwk"]
+    assert configs[ELM_CONFIGURATION_ID]["cryptographic_binding_methods_supported"] == [
+        "jwk"
+    ]
     edc = configs[EDC_CONFIGURATION_ID]
     assert edc["format"] == "jwt_vc_json-ld"
-    assert edc["credential_definition"]["type"] == ["VerifiableCredential",
-                                                    "EuropeanDigitalCredential"]
+    assert edc["credential_definition"]["type"] == [
+        "VerifiableCredential",
+        "EuropeanDigitalCredential",
+    ]
 
 
 def test_both_sd_jwt_format_names_can_be_advertised() -> None:
@@ -50,22 +54,32 @@ def test_both_sd_jwt_format_names_can_be_advertised() -> None:
         ISSUER, sd_jwt_formats=("dc+sd-jwt", "vc+sd-jwt"), include_edc=False
     )["credential_configurations_supported"]
     formats = {config_id: config["format"] for config_id, config in configs.items()}
-    assert formats == {ELM_CONFIGURATION_ID: "dc+sd-jwt",
-                       ELM_CONFIGURATION_ID + "_draft13": "vc+sd-jwt"}
+    assert formats == {
+        ELM_CONFIGURATION_ID: "dc+sd-jwt",
+        ELM_CONFIGURATION_ID + "_draft13": "vc+sd-jwt",
+    }
     assert "display" in configs[ELM_CONFIGURATION_ID + "_draft13"]
 
 
 def test_offer_metadata_and_credential_share_one_vct() -> None:
     """Offer, metadata, type metadata and the issued credential use one vct (SUNET/vc #596)."""
-    metadata = credential_issuer_metadata(ISSUER, sd_jwt_formats=("dc+sd-jwt", "vc+sd-jwt"))
+    metadata = credential_issuer_metadata(
+        ISSUER, sd_jwt_formats=("dc+sd-jwt", "vc+sd-jwt")
+    )
     offer = create_offer(ISSUER, [ELM_CONFIGURATION_ID], metadata=metadata)
     holder = ECKey.generate_key("P-256").as_dict(private=False)
-    token = SDJWTVCIssuer(ECKey.generate_key("P-256"), issuer=ISSUER).issue({"id": "urn:c:1"}, holder)
+    token = SDJWTVCIssuer(ECKey.generate_key("P-256"), issuer=ISSUER).issue(
+        {"id": "urn:c:1"}, holder
+    )
     payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
     configs = metadata["credential_configurations_supported"]
-    offered = {configs[config_id]["vct"] for config_id in offer.credential_configuration_ids}
+    offered = {
+        configs[config_id]["vct"] for config_id in offer.credential_configuration_ids
+    }
     vcts = {config["vct"] for config in configs.values() if "vct" in config}
-    assert offered == vcts == {elm_type_metadata()["vct"]} == {payload["vct"]} == {ELM_VCT}
+    assert (
+        offered == vcts == {elm_type_metadata()["vct"]} == {payload["vct"]} == {ELM_VCT}
+    )
 
 
 def test_offer_by_value_round_trips_through_the_link() -> None:
@@ -78,8 +92,11 @@ def test_offer_by_value_round_trips_through_the_link() -> None:
     assert read == offer.to_json()
     grant = read["grants"][PRE_AUTHORIZED_GRANT]  # type: ignore[index]
     assert grant["pre-authorized_code"] == offer.pre_authorized_code
-    assert grant["tx_code"] == {"input_mode": "numeric", "length": 6,
-                                "description": "Sent to you by e-mail"}
+    assert grant["tx_code"] == {
+        "input_mode": "numeric",
+        "length": 6,
+        "description": "Sent to you by e-mail",
+    }
 
 
 def test_offer_by_reference() -> None:
@@ -99,22 +116,34 @@ def test_offer_link_scheme_can_change() -> None:
 
 def test_pre_authorized_codes_are_random_and_url_safe() -> None:
     """Each offer gets a fresh 256-bit URL-safe code, hidden from repr."""
-    codes = {create_offer(ISSUER, [ELM_CONFIGURATION_ID]).pre_authorized_code for _ in range(20)}
+    codes = {
+        create_offer(ISSUER, [ELM_CONFIGURATION_ID]).pre_authorized_code
+        for _ in range(20)
+    }
     assert len(codes) == 20
     for code in codes:
         assert code is not None and len(code) >= 43
-        assert set(code) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        assert set(code) <= set(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        )
     offer = create_offer(ISSUER, [ELM_CONFIGURATION_ID])
     assert str(offer.pre_authorized_code) not in repr(offer)
 
 
 def test_authorization_code_grant() -> None:
     """An offer can carry the authorization-code grant instead."""
-    offer = create_offer(ISSUER, [ELM_CONFIGURATION_ID], pre_authorized=False,
-                         issuer_state="st-1", authorization_server="https://as.example.eu")
+    offer = create_offer(
+        ISSUER,
+        [ELM_CONFIGURATION_ID],
+        pre_authorized=False,
+        issuer_state="st-1",
+        authorization_server="https://as.example.eu",
+    )
     assert offer.to_json()["grants"] == {
-        "authorization_code": {"issuer_state": "st-1",
-                               "authorization_server": "https://as.example.eu"}
+        "authorization_code": {
+            "issuer_state": "st-1",
+            "authorization_server": "https://as.example.eu",
+        }
     }
 
 
@@ -136,8 +165,13 @@ def test_http_issuer_is_refused() -> None:
 def test_tx_code_without_pre_authorized_grant_is_refused() -> None:
     """tx_code only makes sense with the pre-authorized code."""
     with pytest.raises(InputError, match="tx_code"):
-        create_offer(ISSUER, [ELM_CONFIGURATION_ID], pre_authorized=False,
-                     issuer_state="s", tx_code=TxCode())
+        create_offer(
+            ISSUER,
+            [ELM_CONFIGURATION_ID],
+            pre_authorized=False,
+            issuer_state="s",
+            tx_code=TxCode(),
+        )
 
 
 @pytest.mark.parametrize("length", [3, 13])

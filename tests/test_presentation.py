@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from europass_wallet_stub import sealed_variants
 from joserfc import jwt
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 from joserfc.jws import JWSRegistry
@@ -20,6 +19,7 @@ from aurora_edc import (
     sign_presentation,
     verify_presentation,
 )
+from europass_wallet_stub import sealed_variants
 
 VERIFIER = "https://verifier.example.eu"
 
@@ -40,7 +40,9 @@ def test_presentation_embeds_seals_unchanged(signed: bytes) -> None:
     assert presentation["id"].startswith("urn:uuid:")
     embedded = presentation["verifiableCredential"]
     assert embedded[0] == json.loads(signed)
-    assert read_credential_document(embedded[0]).credential_id.startswith("urn:credential:")
+    assert read_credential_document(embedded[0]).credential_id.startswith(
+        "urn:credential:"
+    )
 
 
 def test_holder_is_optional(signed: bytes) -> None:
@@ -62,8 +64,11 @@ def test_empty_presentation_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("key", "alg"),
-    [(ECKey.generate_key("P-256"), "ES256"), (RSAKey.generate_key(2048), "PS256"),
-     (OKPKey.generate_key("Ed25519"), "Ed25519")],
+    [
+        (ECKey.generate_key("P-256"), "ES256"),
+        (RSAKey.generate_key(2048), "PS256"),
+        (OKPKey.generate_key("Ed25519"), "Ed25519"),
+    ],
 )
 def test_signed_presentation_verifies(signed: bytes, key: ECKey, alg: str) -> None:
     """A signed presentation is a JWT whose vp, aud and nonce verify with joserfc."""
@@ -73,8 +78,13 @@ def test_signed_presentation_verifies(signed: bytes, key: ECKey, alg: str) -> No
     registry.max_payload_length = 1 << 20  # joserfc's default stops at 128 kB
     decoded = jwt.decode(token, key, registry=registry)
     assert decoded.header["alg"] == alg
-    assert decoded.claims["iss"] == "did:example:ana" and decoded.claims["jti"] == presentation["id"]
-    assert verify_presentation(token, key, audience=VERIFIER, nonce="n-7") == presentation
+    assert (
+        decoded.claims["iss"] == "did:example:ana"
+        and decoded.claims["jti"] == presentation["id"]
+    )
+    assert (
+        verify_presentation(token, key, audience=VERIFIER, nonce="n-7") == presentation
+    )
 
 
 def test_wrong_nonce_or_key_fails(signed: bytes) -> None:

@@ -8,7 +8,13 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from aurora_edc import ELM_CONFIGURATION_ID, InputError, create_offer, offer_link, offer_qr
+from aurora_edc import (
+    ELM_CONFIGURATION_ID,
+    InputError,
+    create_offer,
+    offer_link,
+    offer_qr,
+)
 
 
 @pytest.fixture

@@ -16,7 +16,11 @@ DISPLAY_IMAGE = "$.displayParameter.individualDisplay.displayDetail.image"
 def test_unsigned_sample_is_about_78_percent_media(shared: Path) -> None:
     """The EC unsigned sample is 111,126 B, 87,016 B of it base64 media (78 %)."""
     report = size_report(shared / SAMPLES / "Sample-MC-Annex1-unsigned.jsonld")
-    assert (report.total, report.credential, report.media_bytes) == (111_126, 111_126, 87_016)
+    assert (report.total, report.credential, report.media_bytes) == (
+        111_126,
+        111_126,
+        87_016,
+    )
     assert round(report.media_share, 2) == 0.78
     assert report.other_bytes == 111_126 - 87_016
 
@@ -40,9 +44,13 @@ def test_sealed_sample_separates_seal_and_payload(shared: Path) -> None:
 
 def test_parts_without_media_add_up(shared: Path) -> None:
     """Per-property sizes without media plus media cover the compact credential."""
-    credential = json.loads((shared / SAMPLES / "Sample-MC-Annex1-unsigned.jsonld").read_bytes())
+    credential = json.loads(
+        (shared / SAMPLES / "Sample-MC-Annex1-unsigned.jsonld").read_bytes()
+    )
     report = size_report(credential)
-    overhead = report.credential - sum(size for _, size in report.parts) - report.media_bytes
+    overhead = (
+        report.credential - sum(size for _, size in report.parts) - report.media_bytes
+    )
     assert 0 < overhead < 20 * len(report.parts)
 
 
@@ -58,7 +66,9 @@ def test_over_the_limit_names_what_takes_the_space(shared: Path) -> None:
 
 def test_under_the_limit_returns_the_report(shared: Path) -> None:
     """A credential within the limit passes and its report is returned."""
-    report = check_size(shared / SAMPLES / "Sample-MC-Annex1-signed.jsonld", 5 * 1024 * 1024)
+    report = check_size(
+        shared / SAMPLES / "Sample-MC-Annex1-signed.jsonld", 5 * 1024 * 1024
+    )
     assert report.total == 150_554
 
 

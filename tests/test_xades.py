@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from xades_support import ORG_ID, sample, unsealed_credential
 
 from aurora_edc import (
     InputError,
@@ -24,6 +23,7 @@ from aurora_edc._xades import (
     parse_document,
 )
 from aurora_edc.testing import TestPKI, TimestampAuthority
+from xades_support import ORG_ID, sample, unsealed_credential
 
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE europassCredential [<!ENTITY x SYSTEM "file:///etc/passwd">]>
@@ -67,7 +67,9 @@ def test_issuer_identifier_of_a_presentation_is_the_mandated_sealer(
         "VATES-B00000000",
         "/vp:verifiablePresentation/vp:issuer/registration",
     )
-    assert credential_element(root).tag == "{http://data.europa.eu/snb}europassCredential"
+    assert (
+        credential_element(root).tag == "{http://data.europa.eu/snb}europassCredential"
+    )
 
 
 def test_issuer_identifier_absent_without_registration(shared: Path) -> None:

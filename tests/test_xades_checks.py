@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
-from xades_support import NS, ORG_ID, redigest, resign, sample, unsealed_credential
 
 from aurora_edc import seal_xades, verify_xades
 from aurora_edc._etsi import Indication, SubIndication
@@ -17,6 +16,7 @@ from aurora_edc._xades import parse_document
 from aurora_edc._xades_sign import sign_document
 from aurora_edc._xades_structure import read_structure
 from aurora_edc.testing import IssuedCertificate, TestPKI
+from xades_support import NS, ORG_ID, redigest, resign, sample, unsealed_credential
 
 CRYPTO = SubIndication.CRYPTO_CONSTRAINTS_FAILURE
 
@@ -108,8 +108,9 @@ def test_certificate_of_another_organisation_is_not_passed(
     other = pki.issue_seal(organization_identifier="VATFR-99999999999", key="p256")
     root = parse_document(unsealed_credential(shared))
     proof = root.find("s:proof", NS)
-    etree.SubElement(proof, "{http://www.w3.org/2000/09/xmldsig#}Signature",
-                     Id="placeholder")
+    etree.SubElement(
+        proof, "{http://www.w3.org/2000/09/xmldsig#}Signature", Id="placeholder"
+    )
     signed = sign_document(root, other.seal_key(), datetime.now(UTC))
     report = verify_xades(etree.tostring(signed), trust=[pki.root])
 
@@ -126,7 +127,9 @@ def test_swapped_key_info_certificate_has_no_signing_certificate(
     other = pki.issue_seal(organization_identifier=ORG_ID)
     root = etree.fromstring(sealed)
     element = root.find(".//ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS)
-    element.text = base64.b64encode(other.certificate.public_bytes(Encoding.DER)).decode()
+    element.text = base64.b64encode(
+        other.certificate.public_bytes(Encoding.DER)
+    ).decode()
     report = verify_xades(etree.tostring(root), trust=[pki.root])
 
     assert report.indication is not Indication.TOTAL_PASSED

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms
 from lxml import etree
-from xades_support import NS, ORG_ID, sample, unsealed_credential
 
 from aurora_edc import (
     AlreadySealedError,
@@ -24,6 +23,7 @@ from aurora_edc import (
 )
 from aurora_edc._etsi import Indication
 from aurora_edc.testing import IssuedCertificate, TestPKI, TimestampAuthority
+from xades_support import NS, ORG_ID, sample, unsealed_credential
 
 WHEN = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 CRED = "{http://data.europa.eu/europass/model/credentials/w3c#}"
@@ -172,7 +172,9 @@ def test_sealed_document_is_refused(shared: Path, seal: IssuedCertificate) -> No
 def test_naive_moment_is_refused(shared: Path, seal: IssuedCertificate) -> None:
     """The sealing moment must carry a time zone."""
     with pytest.raises(SealError, match="timezone-aware"):
-        seal_xades(unsealed_credential(shared), seal.seal_key(), when=datetime(2026, 1, 1))
+        seal_xades(
+            unsealed_credential(shared), seal.seal_key(), when=datetime(2026, 1, 1)
+        )
 
 
 def test_moment_outside_certificate_validity_is_refused(

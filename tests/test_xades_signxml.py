@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from lxml import etree
 from signxml.algorithms import SignatureMethod
 from signxml.xades.xades import XAdESSignatureConfiguration, XAdESVerifier
-from xades_support import NS, unsealed_credential
 
 from aurora_edc._xades import DS, FILTER2, parse_document
 from aurora_edc._xades_signxml import (
@@ -22,6 +21,7 @@ from aurora_edc._xades_signxml import (
     check_transforms,
 )
 from aurora_edc.testing import TestPKI
+from xades_support import NS, unsealed_credential
 
 EXC = "http://www.w3.org/2001/10/xml-exc-c14n#"
 XPATH = "http://www.w3.org/TR/1999/REC-xpath-19991116"
@@ -29,7 +29,9 @@ XSLT = "http://www.w3.org/TR/1999/REC-xslt-19991116"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 
 
-def filter2(expression: str, kind: str = "subtract", prefix: str = DS) -> etree._Element:
+def filter2(
+    expression: str, kind: str = "subtract", prefix: str = DS
+) -> etree._Element:
     """Build a filter2 Transform with one XPath."""
     transform = etree.Element(f"{{{DS}}}Transform", Algorithm=FILTER2, nsmap={"ds": DS})
     path = etree.SubElement(
@@ -123,8 +125,10 @@ def test_exc_c14n_references_carry_their_transform(shared: Path) -> None:
     signed = signer.sign(root, key=seal.private_key, cert=[seal.certificate])
 
     references = signed.findall(".//ds:SignedInfo/ds:Reference", NS)
-    assert [r.find("ds:Transforms/ds:Transform[last()]", NS).get("Algorithm")
-            for r in references] == [EXC, EXC, EXC]
+    assert [
+        r.find("ds:Transforms/ds:Transform[last()]", NS).get("Algorithm")
+        for r in references
+    ] == [EXC, EXC, EXC]
     assert signed.findtext(".//xades:SigningTime", namespaces=NS) == (
         "2026-01-02T03:04:05Z"
     )

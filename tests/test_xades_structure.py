@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from xades_support import NS, ORG_ID, resign, sample, signature, unsealed_credential
 
 from aurora_edc import seal_xades, verify_xades
 from aurora_edc._etsi import BaselineLevel, Indication, SubIndication
 from aurora_edc._xades import DS, parse_document
 from aurora_edc._xades_structure import FormatError, read_structure
 from aurora_edc.testing import IssuedCertificate, TestPKI
+from xades_support import NS, ORG_ID, resign, sample, signature, unsealed_credential
 
 XSLT = "http://www.w3.org/TR/1999/REC-xslt-19991116"
 XPATH = "http://www.w3.org/TR/1999/REC-xpath-19991116"
@@ -149,7 +149,9 @@ def test_reference_to_content_is_refused(
         extra.remove(extra.find("ds:Transforms", NS))
         signed_info.append(extra)
 
-    report = verify_xades(resign(sealed, seal.private_key, add_reference), trust=[pki.root])
+    report = verify_xades(
+        resign(sealed, seal.private_key, add_reference), trust=[pki.root]
+    )
 
     assert report.sub_indication is SubIndication.FORMAT_FAILURE
     assert "only the document" in report.check("format").detail
@@ -177,7 +179,7 @@ def test_missing_data_object_format_is_not_baseline(
 def test_level_by_structure_of_ec_samples(
     shared: Path, name: str, level: BaselineLevel
 ) -> None:
-    """The EC seals are B-LT by structure (timestamp, certificate and revocation values)."""
+    """The EC seals are B-LT by structure: timestamp, certificate, revocation values."""
     parts = read_structure(parse_document(sample(name, shared)))
 
     assert parts.level is level

@@ -11,15 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from xades_support import (
-    NS,
-    ORG_ID,
-    document_octets,
-    embedded_roots,
-    resign,
-    sample,
-    unsealed_credential,
-)
 
 from aurora_edc import seal_xades, verify_xades
 from aurora_edc._etsi import (
@@ -29,6 +20,15 @@ from aurora_edc._etsi import (
     SubIndication,
 )
 from aurora_edc.testing import IssuedCertificate, TestPKI, TimestampAuthority
+from xades_support import (
+    NS,
+    ORG_ID,
+    document_octets,
+    embedded_roots,
+    resign,
+    sample,
+    unsealed_credential,
+)
 
 DS_SAMPLE = "EDC_DiplomaSupplement_AA_signed.xml"
 ANA_SAMPLE = "AnaAndromeda_CivilEngineering_signed.xml"
@@ -133,7 +133,9 @@ def test_signed_content_is_the_canonical_document_without_signature(
     assert report.signed_content != data
 
 
-def test_changed_content_byte_fails_the_document_digest(sealed_bt: bytes, pki: TestPKI) -> None:
+def test_changed_content_byte_fails_the_document_digest(
+    sealed_bt: bytes, pki: TestPKI
+) -> None:
     """One changed character of content is a HASH_FAILURE of the data reference."""
     forged = sealed_bt.replace(b"Wile Coyote", b"Wile Coyotf", 1)
     report = verify_xades(forged, trust=[pki.root])
@@ -145,7 +147,11 @@ def test_changed_content_byte_fails_the_document_digest(sealed_bt: bytes, pki: T
     assert report.signed_content == b""
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(position=st.integers(min_value=0), byte=st.sampled_from(b"AZaz09"))
 def test_any_changed_text_byte_is_refused(
     sealed_bt: bytes, pki: TestPKI, position: int, byte: int
@@ -208,8 +214,10 @@ def test_timestamp_proves_time_for_an_expired_certificate(shared: Path) -> None:
     now = datetime.now(UTC)
     pki = TestPKI(now=now - timedelta(days=20))
     seal = pki.issue_seal(
-        organization_identifier=ORG_ID, key="p256",
-        not_before=now - timedelta(days=20), not_after=now - timedelta(days=1),
+        organization_identifier=ORG_ID,
+        key="p256",
+        not_before=now - timedelta(days=20),
+        not_after=now - timedelta(days=1),
     )
     when = now - timedelta(days=10)
     with TimestampAuthority(pki, clock=lambda: when) as tsa:

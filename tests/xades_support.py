@@ -30,8 +30,10 @@ def unsealed_credential(shared: Path, org_id: str = ORG_ID) -> bytes:
     """Return the EC's small generic credential, its issuer registered as ``org_id``."""
     data = sample("EDC_WileECoyote_Simple.xml", shared)
 
-    return data.replace(b"<registration>WB-000001</registration>",
-                        f"<registration>{org_id}</registration>".encode())
+    return data.replace(
+        b"<registration>WB-000001</registration>",
+        f"<registration>{org_id}</registration>".encode(),
+    )
 
 
 def embedded_roots(data: bytes) -> list[x509.Certificate]:

@@ -199,7 +199,8 @@ def _reload(entry: JournalEntry) -> CredentialDocument:
         )
     if document.credential_id != entry.credential_id:
         raise InputError(
-            f"expected credential {entry.credential_id}, found {document.credential_id}",
+            f"expected credential {entry.credential_id}, "
+            f"found {document.credential_id}",
             source=entry.source,
         )
 

@@ -47,7 +47,7 @@ DELIVERY_FIELDS = ("walletAddress", "deliveryAddress")
 """Delivery-address keys: the EC issuer DTO's, then eduNEXT's."""
 
 
-class DocumentKind(str, enum.Enum):
+class DocumentKind(enum.StrEnum):
     """Which of the three Europass file shapes a document has."""
 
     UNSIGNED = "unsigned"
@@ -173,7 +173,9 @@ def _read_bytes(
         try:
             size = data.stat().st_size
             if size > max_bytes:
-                raise InputError(f"{size} bytes, over the {max_bytes} limit", source=label)
+                raise InputError(
+                    f"{size} bytes, over the {max_bytes} limit", source=label
+                )
             return data.read_bytes(), label
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror}", source=label) from exc
@@ -196,7 +198,9 @@ def _parse_json(raw: bytes, label: str | None) -> object:
         raise InputError(f"not usable JSON: {shorten(str(exc))}", source=label) from exc
 
 
-def _classify(parsed: dict[str, Any], raw: bytes, label: str | None) -> CredentialDocument:
+def _classify(
+    parsed: dict[str, Any], raw: bytes, label: str | None
+) -> CredentialDocument:
     if is_sealed(parsed):
         credential = _sealed_payload(parsed, label)
         return _checked(CredentialDocument(DocumentKind.SEALED, credential, raw, label))
@@ -212,7 +216,9 @@ def _classify(parsed: dict[str, Any], raw: bytes, label: str | None) -> Credenti
     )
 
 
-def _wrapper(parsed: dict[str, Any], raw: bytes, label: str | None) -> CredentialDocument:
+def _wrapper(
+    parsed: dict[str, Any], raw: bytes, label: str | None
+) -> CredentialDocument:
     details = parsed.get("deliveryDetails") or {}
     if not isinstance(details, Mapping):
         raise InputError("deliveryDetails: expected an object", source=label)
@@ -228,7 +234,9 @@ def _wrapper(parsed: dict[str, Any], raw: bytes, label: str | None) -> Credentia
                 delivery_field=key,
             )
 
-    return CredentialDocument(DocumentKind.UPLOADABLE, dict(parsed["credential"]), raw, label)
+    return CredentialDocument(
+        DocumentKind.UPLOADABLE, dict(parsed["credential"]), raw, label
+    )
 
 
 def _sealed_payload(parsed: Mapping[str, Any], label: str | None) -> dict[str, Any]:
@@ -270,8 +278,9 @@ def _checked(document: CredentialDocument) -> CredentialDocument:
     credential_id = document.credential.get("id")
     if not isinstance(credential_id, str) or not credential_id:
         raise InputError(
-            f"credential id: expected a non-empty string, found {shorten(credential_id)}"
-            " (the Europass wallet refuses a credential without id)",
+            "credential id: expected a non-empty string, found "
+            f"{shorten(credential_id)} (the Europass wallet refuses a credential "
+            "without id)",
             source=document.source,
         )
 

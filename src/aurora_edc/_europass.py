@@ -163,7 +163,9 @@ def write_deposit_file(sealed: bytes | CredentialDocument, directory: Path) -> P
     return target
 
 
-def _as_document(credential: Mapping[str, Any] | CredentialDocument) -> CredentialDocument:
+def _as_document(
+    credential: Mapping[str, Any] | CredentialDocument,
+) -> CredentialDocument:
     if isinstance(credential, CredentialDocument):
         return credential
 

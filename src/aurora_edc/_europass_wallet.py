@@ -91,7 +91,9 @@ class EuropassWalletConfig:
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("https://", "http://")):
-            raise InputError(f"base_url: expected an http(s) URL, found {self.base_url!r}")
+            raise InputError(
+                f"base_url: expected an http(s) URL, found {self.base_url!r}"
+            )
         if not 1 <= self.max_attempts <= _MAX_ATTEMPTS_CEILING:
             raise InputError(
                 f"max_attempts: expected 1 to {_MAX_ATTEMPTS_CEILING}, "
@@ -138,7 +140,9 @@ class WalletRecipient:
             return cls(user_id=value)
         if kind == "email" and value:
             return cls(email=value)
-        raise InputError(f"recipient: expected user:<id> or email:<address>, found {key!r}")
+        raise InputError(
+            f"recipient: expected user:<id> or email:<address>, found {key!r}"
+        )
 
     def path(self) -> str:
         """The deposit route below the API root."""
@@ -148,7 +152,7 @@ class WalletRecipient:
         return f"/v1/wallets/email/{quote(str(self.email), safe='@')}/credentials"
 
 
-class DepositStatus(str, enum.Enum):
+class DepositStatus(enum.StrEnum):
     """How a deposit ended."""
 
     DELIVERED = "delivered"
@@ -186,7 +190,10 @@ class EuropassWalletClient:
     """
 
     def __init__(
-        self, config: EuropassWalletConfig, *, transport: httpx.BaseTransport | None = None
+        self,
+        config: EuropassWalletConfig,
+        *,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.config = config
         self._http = httpx.Client(
@@ -265,7 +272,9 @@ class EuropassWalletClient:
     @staticmethod
     def _document(sealed: bytes | CredentialDocument) -> CredentialDocument:
         document = (
-            sealed if isinstance(sealed, CredentialDocument) else read_credential_document(sealed)
+            sealed
+            if isinstance(sealed, CredentialDocument)
+            else read_credential_document(sealed)
         )
         if not document.sealed:
             raise InputError(
@@ -282,12 +291,16 @@ class EuropassWalletClient:
         params: dict[str, str] = {"sendEmail": str(self.config.send_email).lower()}
         if self.config.locale:
             params["locale"] = self.config.locale
-        files = {"_credential": ("credential.jsonld", document.raw, "application/ld+json")}
+        files = {
+            "_credential": ("credential.jsonld", document.raw, "application/ld+json")
+        }
         try:
             response = self._http.post(recipient.path(), params=params, files=files)
         except httpx.TransportError as exc:
             return None, f"{type(exc).__name__}: {shorten(str(exc), 80)}"
-        logger.debug("deposit of %s: HTTP %d", document.credential_id, response.status_code)
+        logger.debug(
+            "deposit of %s: HTTP %d", document.credential_id, response.status_code
+        )
 
         return response, None
 
@@ -310,7 +323,10 @@ class EuropassWalletClient:
         return DepositOutcome(document.credential_id, recipient, status, code, attempt)
 
     def _refused(
-        self, document: CredentialDocument, recipient: WalletRecipient, response: httpx.Response
+        self,
+        document: CredentialDocument,
+        recipient: WalletRecipient,
+        response: httpx.Response,
     ) -> HandoffError:
         code = response.status_code
         said = _server_message(response)
@@ -354,7 +370,7 @@ class EuropassWalletClient:
         config = self.config
         delay = min(config.backoff_max, config.backoff_initial * 2 ** (attempt - 1))
         if config.jitter:
-            delay *= random.uniform(0.5, 1.0)  # noqa: S311 - timing, not secrecy
+            delay *= random.uniform(0.5, 1.0)
         retry_after = _retry_after(response)
         if retry_after is not None:
             delay = max(delay, min(retry_after, config.backoff_max))

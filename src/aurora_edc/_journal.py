@@ -59,7 +59,7 @@ _COLUMNS = (
 )
 
 
-class DeliveryState(str, enum.Enum):
+class DeliveryState(enum.StrEnum):
     """Where a credential stands on its way to one destination."""
 
     PENDING = "pending"
@@ -168,9 +168,13 @@ class DepositJournal:
         with self._transaction() as db:
             before = db.total_changes
             db.executemany(
-                "INSERT OR IGNORE INTO deliveries (credential_id, destination, state, "
-                "source, sha256, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?, ?)",
-                ((cid, dest, src, digest, now, now) for cid, dest, src, digest in items),
+                "INSERT OR IGNORE INTO deliveries (credential_id, destination, "
+                "state, source, sha256, created_at, updated_at) "
+                "VALUES (?, ?, 'pending', ?, ?, ?, ?)",
+                (
+                    (cid, dest, src, digest, now, now)
+                    for cid, dest, src, digest in items
+                ),
             )
             added = db.total_changes - before
 
@@ -252,7 +256,7 @@ class DepositJournal:
             The entry or None.
         """
         row = self._db.execute(
-            f"SELECT {_COLUMNS} FROM deliveries WHERE credential_id = ? "  # noqa: S608
+            f"SELECT {_COLUMNS} FROM deliveries WHERE credential_id = ? "
             "AND destination = ?",
             (credential_id, destination),
         ).fetchone()
@@ -269,7 +273,7 @@ class DepositJournal:
             The entries.
         """
         rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM deliveries ORDER BY rowid"  # noqa: S608
+            f"SELECT {_COLUMNS} FROM deliveries ORDER BY rowid"
         ).fetchall()
         found = [_entry(row) for row in rows]
 
@@ -300,11 +304,15 @@ class DepositJournal:
         self._db.execute("COMMIT")
 
     def _update(
-        self, credential_id: str, destination: str, assignments: str, values: tuple[object, ...]
+        self,
+        credential_id: str,
+        destination: str,
+        assignments: str,
+        values: tuple[object, ...],
     ) -> None:
         with self._transaction() as db:
             cursor = db.execute(
-                f"UPDATE deliveries SET {assignments} "  # noqa: S608
+                f"UPDATE deliveries SET {assignments} "
                 "WHERE credential_id = ? AND destination = ?",
                 (*values, credential_id, destination),
             )
@@ -337,7 +345,9 @@ class DepositJournal:
         recorded = self.wallet
         if recorded is None:
             with self._transaction() as db:
-                db.execute("INSERT INTO meta (key, value) VALUES ('wallet', ?)", (wallet,))
+                db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('wallet', ?)", (wallet,)
+                )
         elif recorded != wallet:
             raise InputError(
                 f"this journal is for wallet {recorded}, not {wallet}; use one journal "

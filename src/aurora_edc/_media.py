@@ -66,11 +66,15 @@ class MediaPolicy:
 
     def __post_init__(self) -> None:
         if not 1 <= self.jpeg_quality <= 95:
-            raise InputError(f"jpeg_quality: expected 1 to 95, found {self.jpeg_quality}")
+            raise InputError(
+                f"jpeg_quality: expected 1 to 95, found {self.jpeg_quality}"
+            )
         for media_id, url in self.links.items():
             parts = urlsplit(url)
             if parts.scheme not in ("https", "http") or not parts.netloc:
-                raise InputError(f"links[{media_id!r}]: expected an http(s) URL, found {url!r}")
+                raise InputError(
+                    f"links[{media_id!r}]: expected an http(s) URL, found {url!r}"
+                )
 
 
 def shrink_media(
@@ -142,7 +146,9 @@ class _Rewriter:
 
         return copy.deepcopy(self.done[cache_key])
 
-    def rendition(self, node: dict[str, Any], path: str, key: str | None) -> dict[str, Any]:
+    def rendition(
+        self, node: dict[str, Any], path: str, key: str | None
+    ) -> dict[str, Any]:
         policy = self.policy
         url = policy.links.get(str(node.get("id")))
         edge = policy.image_max_edge if key == "image" else policy.logo_max_edge
@@ -169,7 +175,9 @@ def _decoded(content: str, path: str) -> bytes:
     try:
         return base64.b64decode(content, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise InputError(f"{path}.content: expected base64, found {content[:40]!r}...") from exc
+        raise InputError(
+            f"{path}.content: expected base64, found {content[:40]!r}..."
+        ) from exc
 
 
 def _reencoded(data: bytes, edge: int, policy: MediaPolicy, path: str) -> bytes | None:

@@ -61,9 +61,14 @@ EDC_CONFIGURATION_ID = "edc_jades_jsonld"
 """Configuration id of the JAdES-sealed EDC JSON-LD."""
 
 _LEGACY_SUFFIX = "_draft13"
-_EDC_CONTEXT = ("https://www.w3.org/2018/credentials/v1", "http://data.europa.eu/snb/model/context/edc-ap")
+_EDC_CONTEXT = (
+    "https://www.w3.org/2018/credentials/v1",
+    "http://data.europa.eu/snb/model/context/edc-ap",
+)
 _EDC_TYPES = ("VerifiableCredential", "EuropeanDigitalCredential")
-_TEXT_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1IL")
+_TEXT_ALPHABET = "".join(
+    c for c in string.ascii_uppercase + string.digits if c not in "0O1IL"
+)
 
 
 @dataclass(frozen=True)
@@ -181,7 +186,9 @@ def credential_issuer_metadata(
     issuer = _https(issuer_url, "issuer_url").rstrip("/")
     configurations: dict[str, Any] = {}
     for fmt in dict.fromkeys(sd_jwt_formats):
-        config_id = ELM_CONFIGURATION_ID + ("" if fmt == "dc+sd-jwt" else _LEGACY_SUFFIX)
+        config_id = ELM_CONFIGURATION_ID + (
+            "" if fmt == "dc+sd-jwt" else _LEGACY_SUFFIX
+        )
         configurations[config_id] = _sd_jwt_configuration(fmt, vct, locale)
     if include_edc:
         configurations[EDC_CONFIGURATION_ID] = _edc_configuration(
@@ -211,7 +218,9 @@ def _sd_jwt_configuration(fmt: SDJWTFormat, vct: str, locale: str) -> dict[str, 
         "vct": vct,
         "cryptographic_binding_methods_supported": ["jwk"],
         "credential_signing_alg_values_supported": ["ES256"],
-        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": ["ES256"]}},
+        "proof_types_supported": {
+            "jwt": {"proof_signing_alg_values_supported": ["ES256"]}
+        },
     }
     if fmt == "vc+sd-jwt":
         config["display"] = display  # draft 13 puts display here
@@ -225,10 +234,15 @@ def _edc_configuration(fmt: str, algs: Sequence[str], locale: str) -> dict[str, 
     return {
         "format": fmt,
         "scope": "edc",
-        "credential_definition": {"@context": list(_EDC_CONTEXT), "type": list(_EDC_TYPES)},
+        "credential_definition": {
+            "@context": list(_EDC_CONTEXT),
+            "type": list(_EDC_TYPES),
+        },
         "credential_signing_alg_values_supported": list(algs),
         "credential_metadata": {
-            "display": [{"name": "European Digital Credential (sealed)", "locale": locale}]
+            "display": [
+                {"name": "European Digital Credential (sealed)", "locale": locale}
+            ]
         },
     }
 
@@ -270,14 +284,18 @@ def create_offer(
     if not ids:
         raise InputError("offer: at least one credential configuration id is needed")
     if not pre_authorized and issuer_state is None:
-        raise InputError("offer: no grant; use the pre-authorized code or an issuer_state")
+        raise InputError(
+            "offer: no grant; use the pre-authorized code or an issuer_state"
+        )
     if tx_code is not None and not pre_authorized:
         raise InputError("offer: tx_code belongs to the pre-authorized code grant")
     if metadata is not None:
         _check_against(issuer, ids, metadata)
     code = secrets.token_urlsafe(32) if pre_authorized else None
 
-    return CredentialOffer(issuer, ids, code, tx_code, issuer_state, authorization_server)
+    return CredentialOffer(
+        issuer, ids, code, tx_code, issuer_state, authorization_server
+    )
 
 
 def new_tx_code_value(tx_code: TxCode) -> str:
@@ -324,7 +342,9 @@ def offer_link(
         text = json.dumps(offer.to_json(), separators=(",", ":"))
         return f"{scheme}://?credential_offer={quote(text, safe='')}"
 
-    return f"{scheme}://?credential_offer_uri={quote(_https(str(offer_uri), 'offer_uri'), safe='')}"
+    uri = _https(str(offer_uri), "offer_uri")
+
+    return f"{scheme}://?credential_offer_uri={quote(uri, safe='')}"
 
 
 def read_offer_link(link: str) -> dict[str, Any] | str:
@@ -347,14 +367,18 @@ def read_offer_link(link: str) -> dict[str, Any] | str:
     try:
         offer = json.loads(query["credential_offer"][0])
     except json.JSONDecodeError as exc:
-        raise InputError(f"offer link: credential_offer is not JSON ({exc.msg})") from exc
+        raise InputError(
+            f"offer link: credential_offer is not JSON ({exc.msg})"
+        ) from exc
     if not isinstance(offer, dict):
         raise InputError("offer link: credential_offer is not a JSON object")
 
     return offer
 
 
-def _check_against(issuer: str, ids: Sequence[str], metadata: Mapping[str, Any]) -> None:
+def _check_against(
+    issuer: str, ids: Sequence[str], metadata: Mapping[str, Any]
+) -> None:
     if str(metadata.get("credential_issuer", "")).rstrip("/") != issuer:
         raise InputError(
             f"offer: issuer {issuer} differs from the metadata's "
@@ -372,7 +396,9 @@ def _check_against(issuer: str, ids: Sequence[str], metadata: Mapping[str, Any])
 def _https(url: str, what: str) -> str:
     parts = urlsplit(url)
     local = parts.hostname in ("localhost", "127.0.0.1")
-    if not parts.netloc or not (parts.scheme == "https" or (parts.scheme == "http" and local)):
+    if not parts.netloc or not (
+        parts.scheme == "https" or (parts.scheme == "http" and local)
+    ):
         raise InputError(f"{what}: expected an https URL, found {url!r}")
 
     return url

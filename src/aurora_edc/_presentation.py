@@ -45,7 +45,12 @@ MAX_PRESENTATION_BYTES = 16 * 1024 * 1024
 """Largest presentation JWT read (joserfc's own default stops at 128 kB, less
 than one base64url-encoded sealed EDC)."""
 
-_CURVE_ALGS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "Ed25519": "Ed25519"}
+_CURVE_ALGS = {
+    "P-256": "ES256",
+    "P-384": "ES384",
+    "P-521": "ES512",
+    "Ed25519": "Ed25519",
+}
 
 
 def build_presentation(
@@ -113,7 +118,11 @@ def sign_presentation(
         "iat": int(datetime.now(UTC).timestamp()),
         "vp": dict(presentation),
     }
-    for name, value in (("iss", presentation.get("holder")), ("aud", audience), ("nonce", nonce)):
+    for name, value in (
+        ("iss", presentation.get("holder")),
+        ("aud", audience),
+        ("nonce", nonce),
+    ):
         if value:
             claims[name] = value
     header: dict[str, Any] = {"alg": _algorithm(private), "typ": "JWT"}
@@ -152,7 +161,9 @@ def verify_presentation(
     """
     public = _import(key, private=False)
     if len(token) > max_bytes:
-        raise VerificationError(f"presentation JWT of {len(token)} bytes, over {max_bytes}")
+        raise VerificationError(
+            f"presentation JWT of {len(token)} bytes, over {max_bytes}"
+        )
     registry = _LargePayloadRegistry(algorithms=[_algorithm(public)])
     try:
         signed = jws.deserialize_compact(token, public, registry=registry)
@@ -162,7 +173,8 @@ def verify_presentation(
     for name, expected in (("aud", audience), ("nonce", nonce)):
         if expected is not None and claims.get(name) != expected:
             raise VerificationError(
-                f"presentation JWT {name}: expected {expected!r}, found {claims.get(name)!r}"
+                f"presentation JWT {name}: expected {expected!r}, "
+                f"found {claims.get(name)!r}"
             )
 
     return dict(claims["vp"])
@@ -173,7 +185,9 @@ class _LargePayloadRegistry(JWSRegistry):
 
 
 def _sealed_object(item: bytes | Path | Mapping[str, Any] | CredentialDocument) -> Any:
-    document = item if isinstance(item, CredentialDocument) else read_credential_document(item)
+    document = (
+        item if isinstance(item, CredentialDocument) else read_credential_document(item)
+    )
     if not document.sealed:
         raise InputError(
             f"presentation: credential {document.credential_id} is not sealed",
@@ -185,7 +199,11 @@ def _sealed_object(item: bytes | Path | Mapping[str, Any] | CredentialDocument) 
 
 def _import(key: HolderKey, *, private: bool = True) -> ECKey | RSAKey | OKPKey:
     try:
-        imported = key if isinstance(key, ECKey | RSAKey | OKPKey) else JWKRegistry.import_key(dict(key))
+        imported = (
+            key
+            if isinstance(key, ECKey | RSAKey | OKPKey)
+            else JWKRegistry.import_key(dict(key))
+        )
     except (JoseError, ValueError, TypeError) as exc:
         raise KeyMaterialError(f"holder key: not usable ({shorten(str(exc))})") from exc
     if not isinstance(imported, ECKey | RSAKey | OKPKey):

@@ -53,7 +53,19 @@ SDJWTFormat = Literal["dc+sd-jwt", "vc+sd-jwt"]
 """JWT ``typ`` and OpenID4VCI format id: current, or OpenID4VCI draft 13."""
 
 _NOT_DISCLOSABLE = frozenset(
-    {"iss", "iat", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", "_sd", "_sd_alg", "..."}
+    {
+        "iss",
+        "iat",
+        "nbf",
+        "exp",
+        "cnf",
+        "vct",
+        "vct#integrity",
+        "status",
+        "_sd",
+        "_sd_alg",
+        "...",
+    }
 )
 _PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
 
@@ -128,9 +140,15 @@ class SDJWTVCIssuer:
             InputError: A claim is reserved or given twice.
             PayloadTooLargeError: The result exceeds ``max_bytes``.
         """
-        edc = credential.credential if isinstance(credential, CredentialDocument) else credential
+        edc = (
+            credential.credential
+            if isinstance(credential, CredentialDocument)
+            else credential
+        )
         hidden = {"elm": dict(edc), **dict(disclosable or {})}
-        payload = self._payload(edc, holder_jwk, vct, issued_at, not_before, expires_at, validity)
+        payload = self._payload(
+            edc, holder_jwk, vct, issued_at, not_before, expires_at, validity
+        )
         _merge_visible(payload, claims or {}, hidden)
         disclosures = [_disclosure(name, value) for name, value in hidden.items()]
         payload["_sd"] = sorted(_digest(item) for item in disclosures)
@@ -138,7 +156,9 @@ class SDJWTVCIssuer:
         token = self._sign(payload, typ)
         issued = "~".join([token, *disclosures]) + "~"
         _check_size(issued, max_bytes, disclosures[0])
-        logger.debug("issued SD-JWT VC %s for %s, %d bytes", vct, edc.get("id"), len(issued))
+        logger.debug(
+            "issued SD-JWT VC %s for %s, %d bytes", vct, edc.get("id"), len(issued)
+        )
 
         return issued
 
@@ -201,7 +221,11 @@ def elm_type_metadata(
         The JSON document to serve at the vct's metadata location.
     """
     claims: list[dict[str, Any]] = [
-        {"path": ["elm"], "sd": "always", "display": [_label("en", "Credential (ELM)")]},
+        {
+            "path": ["elm"],
+            "sd": "always",
+            "display": [_label("en", "Credential (ELM)")],
+        },
     ]
     for language in languages:
         for path, label in (
@@ -210,7 +234,9 @@ def elm_type_metadata(
             (["displayParameter", "title"], "Title"),
             (["credentialSubject", "hasClaim", "title"], "Achievement"),
         ):
-            claims.append({"path": ["elm", *path, language], "display": [_label("en", label)]})
+            claims.append(
+                {"path": ["elm", *path, language], "display": [_label("en", label)]}
+            )
 
     return {
         "vct": vct,
@@ -266,7 +292,9 @@ def _merge_visible(
 ) -> None:
     for name in hidden:
         if name in _NOT_DISCLOSABLE:
-            raise InputError(f"claim {name!r}: SD-JWT VC does not allow it to be disclosable")
+            raise InputError(
+                f"claim {name!r}: SD-JWT VC does not allow it to be disclosable"
+            )
     for name, value in claims.items():
         if name in payload or name in hidden or name in ("_sd", "_sd_alg"):
             raise InputError(f"claim {name!r}: reserved or already set")

@@ -88,7 +88,9 @@ class SizeReport:
             ``(label, bytes)`` pairs, largest first; media are labelled with
             their path and type.
         """
-        entries = [(f"{m.path} ({m.content_type or 'media'})", m.size) for m in self.media]
+        entries = [
+            (f"{m.path} ({m.content_type or 'media'})", m.size) for m in self.media
+        ]
         entries += [(f"$.{key} (without media)", size) for key, size in self.parts]
 
         return sorted(entries, key=lambda entry: -entry[1])[:count]
@@ -195,7 +197,9 @@ def iter_media(node: object, path: str = "$") -> Iterator[MediaItem]:
     """
     if isinstance(node, Mapping):
         if isinstance(node.get("content"), str) and _is_media(node):
-            yield MediaItem(path, node.get("id"), _type_label(node), len(node["content"]))
+            yield MediaItem(
+                path, node.get("id"), _type_label(node), len(node["content"])
+            )
             return
         for key, value in node.items():
             yield from iter_media(value, f"{path}.{key}")

@@ -131,15 +131,20 @@ def _token_from_response(url: str, body: bytes) -> bytes:
     """Extract the token of a granted TimeStampResp."""
     try:
         response = tsp.TimeStampResp.load(body)
-        status = response["status"]["status"].native
+        info = response["status"]
+        status = info["status"].native
+        if status not in _GRANTED:
+            text = info["status_string"].native
+            fail = info["fail_info"].native
+            raise TimestampAuthorityError(
+                f"TSA {url}: status {status!r} ({shorten(text)}, "
+                f"{shorten(fail)}), expected granted"
+            )
         token = response["time_stamp_token"]
     except (ValueError, TypeError) as exc:
         raise TimestampAuthorityError(f"TSA {url}: unreadable response") from exc
-    if status not in _GRANTED or not isinstance(token, cms.ContentInfo):
-        text = response["status"]["status_string"].native
-        raise TimestampAuthorityError(
-            f"TSA {url}: status {status!r}, expected granted ({shorten(text)})"
-        )
+    if not isinstance(token, cms.ContentInfo):
+        raise TimestampAuthorityError(f"TSA {url}: granted without a token")
 
     return bytes(token.dump())
 
@@ -382,7 +387,7 @@ def _check_signature(
 def _signature_failure(name: str, message: str) -> CheckResult:
     """Map an rfc3161-client error to a layer result."""
     text = shorten(message, 200)
-    if "EKU" in message:
+    if "EKU" in message or "certificate purpose" in message:
         sub = SubIndication.CHAIN_CONSTRAINTS_FAILURE
         return CheckResult.indeterminate(name, sub, f"TSA certificate: {text}")
     if "certificate verify error" in message:

@@ -559,8 +559,11 @@ class TimestampAuthority:
             nonce = request["nonce"].native
             _ = imprint["hashed_message"].native
         except (ValueError, TypeError):
-            status = {"status": "rejection", "fail_info": {"bad_data_format"}}
-            return bytes(tsp.TimeStampResp({"status": status}).dump())
+            status = tsp.PKIStatusInfo(
+                {"status": "rejection", "fail_info": {"bad_data_format"}}
+            )
+            # asn1crypto requires the token field, which a rejection omits.
+            return bytes(core.Sequence(contents=status.dump()).dump())
         token = self._token(imprint, nonce, bool(request["cert_req"].native))
         response = tsp.TimeStampResp(
             {"status": {"status": "granted"}, "time_stamp_token": token}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from . import _artefacts, _issue, _seal, _validate, _verify
+from . import _artefacts, _handoff, _issue, _offer, _seal, _validate, _verify
 
 __all__ = ["app", "main"]
 
@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 
 app.add_typer(_artefacts.app, name="artefacts")
+app.add_typer(_handoff.app, name="handoff")
+app.add_typer(_offer.app, name="offer")
 app.command("issue")(_issue.issue)
 app.command("schema")(_issue.schema)
 app.command("validate")(_validate.validate)

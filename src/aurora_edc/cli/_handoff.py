@@ -18,18 +18,26 @@ import typer
 from .._deposit import DepositItem, deposit_batch
 from .._documents import read_credential_document
 from .._europass import DeliveryField, wrap_for_upload, write_upload_file
-from .._europass_wallet import EuropassWalletClient, EuropassWalletConfig, WalletRecipient
+from .._europass_wallet import (
+    EuropassWalletClient,
+    EuropassWalletConfig,
+    WalletRecipient,
+)
 from .._exceptions import AuroraEDCError, HandoffError, PayloadTooLargeError
 from .._journal import DeliveryState, DepositJournal, JournalEntry
 from .._media import MediaPolicy, shrink_media
 from .._size import SizeReport, check_size, size_report
 from ._common import EXIT_FAILED, EXIT_UNUSABLE, OutputFormat
 
-app = typer.Typer(help="Hand credentials to Europass wallets; sizes.", no_args_is_help=True)
+app = typer.Typer(
+    help="Hand credentials to Europass wallets; sizes.", no_args_is_help=True
+)
 
 TOKEN_ENV = "AURORA_EDC_WALLET_TOKEN"
 
-Document = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="EDC file.")]
+Document = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, help="EDC file.")
+]
 Format = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 
 
@@ -42,19 +50,26 @@ def _fail(exc: AuroraEDCError, code: int = EXIT_UNUSABLE) -> typer.Exit:
 @app.command("wrap")
 def wrap(
     credential: Document,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Upload file (.json).")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Upload file (.json).")
+    ],
     address: Annotated[
         str | None, typer.Option(help="Learner's wallet address (default: none).")
     ] = None,
     field: Annotated[
-        str, typer.Option(help="Address key: walletAddress (EC) or deliveryAddress (eduNEXT).")
+        str,
+        typer.Option(
+            help="Address key: walletAddress (EC) or deliveryAddress (eduNEXT)."
+        ),
     ] = "walletAddress",
 ) -> None:
     """Write the EDC Issuer's upload wrapper for an unsigned credential."""
     if field not in ("walletAddress", "deliveryAddress"):
         typer.echo("error: --field must be walletAddress or deliveryAddress", err=True)
         raise typer.Exit(EXIT_UNUSABLE)
-    chosen: DeliveryField = "walletAddress" if field == "walletAddress" else "deliveryAddress"
+    chosen: DeliveryField = (
+        "walletAddress" if field == "walletAddress" else "deliveryAddress"
+    )
     try:
         wrapper = wrap_for_upload(
             read_credential_document(credential), address=address, address_field=chosen
@@ -67,25 +82,42 @@ def wrap(
 
 @app.command("deposit")
 def deposit(
-    wallet_url: Annotated[str, typer.Option(help="Wallet API root, before /v1/wallets.")],
+    wallet_url: Annotated[
+        str, typer.Option(help="Wallet API root, before /v1/wallets.")
+    ],
     sealed: Annotated[
         list[Path] | None,
-        typer.Argument(exists=True, dir_okay=False, help="Sealed EDC files (none: resume)."),
+        typer.Argument(
+            exists=True, dir_okay=False, help="Sealed EDC files (none: resume)."
+        ),
     ] = None,
     journal: Annotated[Path, typer.Option(help="Journal file (SQLite).")] = Path(
         "deposit-journal.sqlite"
     ),
-    user_id: Annotated[str | None, typer.Option(help="Wallet user id of every file.")] = None,
-    email: Annotated[
-        str | None, typer.Option(help="Wallet e-mail of every file (default: subject's).")
+    user_id: Annotated[
+        str | None, typer.Option(help="Wallet user id of every file.")
     ] = None,
-    auth_header: Annotated[str, typer.Option(help="Header carrying the token.")] = "Authorization",
-    auth_scheme: Annotated[str, typer.Option(help="Token prefix ('' for none).")] = "Bearer",
-    max_attempts: Annotated[int, typer.Option(help="Requests per credential (1-10).")] = 4,
+    email: Annotated[
+        str | None,
+        typer.Option(help="Wallet e-mail of every file (default: subject's)."),
+    ] = None,
+    auth_header: Annotated[
+        str, typer.Option(help="Header carrying the token.")
+    ] = "Authorization",
+    auth_scheme: Annotated[
+        str, typer.Option(help="Token prefix ('' for none).")
+    ] = "Bearer",
+    max_attempts: Annotated[
+        int, typer.Option(help="Requests per credential (1-10).")
+    ] = 4,
     timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 60.0,
-    send_email: Annotated[bool, typer.Option(help="Ask the wallet to e-mail the learner.")] = True,
+    send_email: Annotated[
+        bool, typer.Option(help="Ask the wallet to e-mail the learner.")
+    ] = True,
     locale: Annotated[str | None, typer.Option(help="Language of that e-mail.")] = None,
-    retry_failed: Annotated[bool, typer.Option(help="Send failed entries again.")] = False,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Send failed entries again.")
+    ] = False,
     output: Format = OutputFormat.text,
 ) -> None:
     """Deposit sealed EDCs into Europass wallets; re-run to resume.
@@ -107,7 +139,11 @@ def deposit(
         items = [DepositItem(path, recipient) for path in sealed or []]
         with EuropassWalletClient(config) as client, DepositJournal(journal) as book:
             summary = deposit_batch(
-                items, client, book, retry_failed=retry_failed, progress=_progress(output)
+                items,
+                client,
+                book,
+                retry_failed=retry_failed,
+                progress=_progress(output),
             )
     except HandoffError as exc:
         raise _fail(exc, EXIT_FAILED) from exc
@@ -117,8 +153,8 @@ def deposit(
         typer.echo(json.dumps(summary.__dict__, default=list, indent=2))
     else:
         typer.echo(
-            f"{summary.delivered} delivered, {summary.already_delivered} already there, "
-            f"{summary.skipped} done before, {summary.failed} failed"
+            f"{summary.delivered} delivered, {summary.already_delivered} already "
+            f"there, {summary.skipped} done before, {summary.failed} failed"
         )
     if summary.failed:
         raise typer.Exit(EXIT_FAILED)
@@ -135,14 +171,17 @@ def _progress(output: OutputFormat) -> Any:
     def show(entry: JournalEntry) -> None:
         if output is OutputFormat.text:
             reason = f"  {entry.reason}" if entry.reason else ""
-            typer.echo(f"{entry.state.value:9} {entry.credential_id} -> {entry.destination}{reason}")
+            where = f"{entry.credential_id} -> {entry.destination}"
+            typer.echo(f"{entry.state.value:9} {where}{reason}")
 
     return show
 
 
 @app.command("journal")
 def show_journal(
-    journal: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Journal file.")],
+    journal: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="Journal file.")
+    ],
     state: Annotated[
         list[DeliveryState] | None, typer.Option(help="Only entries in these states.")
     ] = None,
@@ -157,12 +196,17 @@ def show_journal(
         raise _fail(exc) from exc
     if output is OutputFormat.json:
         rows = [{**e.__dict__, "state": e.state.value} for e in entries]
-        typer.echo(json.dumps({"counts": {k.value: v for k, v in counts.items()}, "entries": rows}))
+        typer.echo(
+            json.dumps(
+                {"counts": {k.value: v for k, v in counts.items()}, "entries": rows}
+            )
+        )
         return
     for e in entries:
         typer.echo(
-            f"{e.state.value:9} {e.attempts:2} {e.http_status or '-':>3} {e.credential_id} "
-            f"-> {e.destination} {e.updated_at} {e.reason or ''}".rstrip()
+            f"{e.state.value:9} {e.attempts:2} {e.http_status or '-':>3} "
+            f"{e.credential_id} -> {e.destination} {e.updated_at} "
+            f"{e.reason or ''}".rstrip()
         )
     typer.echo(", ".join(f"{v} {k.value}" for k, v in counts.items()))
 
@@ -170,7 +214,9 @@ def show_journal(
 @app.command("size")
 def size(
     document: Document,
-    limit: Annotated[int | None, typer.Option(help="Fail above this many bytes.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Fail above this many bytes.")
+    ] = None,
     output: Format = OutputFormat.text,
 ) -> None:
     """Report a credential's size and what takes it (media per JSON path)."""
@@ -191,7 +237,8 @@ def _print_report(report: SizeReport, output: OutputFormat) -> None:
         typer.echo(json.dumps(report.to_json(), indent=2))
         return
     typer.echo(f"total {report.total} B, credential {report.credential} B")
-    typer.echo(f"media {report.media_bytes} B ({report.media_share:.0%}), rest {report.other_bytes} B")
+    share = f"{report.media_share:.0%}"
+    typer.echo(f"media {report.media_bytes} B ({share}), rest {report.other_bytes} B")
     for label, size_bytes in report.largest(10):
         typer.echo(f"{size_bytes:>9}  {label}")
 
@@ -200,12 +247,15 @@ def _print_report(report: SizeReport, output: OutputFormat) -> None:
 def shrink(
     credential: Document,
     output: Annotated[Path, typer.Option("-o", "--output", help="Shrunk credential.")],
-    max_edge: Annotated[int, typer.Option(help="Display image's longest side (px).")] = 800,
+    max_edge: Annotated[
+        int, typer.Option(help="Display image's longest side (px).")
+    ] = 800,
     logo_edge: Annotated[int, typer.Option(help="Logos' longest side (px).")] = 160,
     quality: Annotated[int, typer.Option(help="JPEG quality 1-95.")] = 70,
     drop_logos: Annotated[bool, typer.Option(help="Remove optional logos.")] = False,
     link: Annotated[
-        list[str] | None, typer.Option(help="MEDIA_ID=URL: add contentURL, keep a thumbnail.")
+        list[str] | None,
+        typer.Option(help="MEDIA_ID=URL: add contentURL, keep a thumbnail."),
     ] = None,
     limit: Annotated[int | None, typer.Option(help="Fail if still above this.")] = None,
 ) -> None:

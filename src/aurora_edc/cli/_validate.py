@@ -89,14 +89,10 @@ def _check(path: Path, profile: str, schema: str | None) -> _Outcome:
     xml = _is_xml(path)
     try:
         if xml:
-            from .._xsd import xml_report  # type: ignore[import-not-found,unused-ignore]
+            from .._xsd import xml_report
 
             return xml_report(path, schema=schema, source_name=str(path))
         return credential_report(path, profile, source=str(path))
-    except ImportError as exc:
-        return _Unusable(
-            str(path), schema or "xsd", f"XML validation unavailable: {exc}"
-        )
     except (AuroraEDCError, OSError) as exc:
         return _Unusable(
             str(path), (schema or "xsd") if xml else profile, _reason(exc, path)
