@@ -80,7 +80,7 @@ def test_deposit_then_journal(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Handoff deposit delivers with the token from the environment; journal lists them."""
+    """Handoff deposit delivers with the token from the environment; journal lists."""
     journal = tmp_path / "j.sqlite"
     monkeypatch.setenv("AURORA_EDC_WALLET_TOKEN", "t0ken")
     with running_wallet(WalletState(token="t0ken")) as (url, state):
@@ -107,7 +107,7 @@ def test_deposit_then_journal(
 def test_deposit_failure_exits_1_and_resume_finishes(
     run: CliRunner, sealed_files: list[Path], tmp_path: Path
 ) -> None:
-    """A run cut short by a down wallet exits 1; the next run resumes from the journal alone."""
+    """A run cut short by a down wallet exits 1; the next resumes from the journal."""
     journal = tmp_path / "j.sqlite"
     with running_wallet(WalletState(fail_first=2)) as (url, state):
         first = run.invoke(

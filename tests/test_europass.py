@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from aurora_edc import (
     AlreadySealedError,
+    DepositOutcome,
     DepositStatus,
     DocumentKind,
     EuropassWalletClient,
@@ -125,7 +126,7 @@ def test_delivery_address_field_round_trips(unsigned: bytes, field: str) -> None
 
 
 def test_eduNEXT_wrapper_is_rewritten_with_the_ec_key(unsigned: bytes) -> None:
-    """Re-wrapping an eduNEXT deliveryAddress wrapper writes the EC walletAddress key."""
+    """Re-wrapping an eduNEXT deliveryAddress wrapper writes walletAddress."""
     edunext = {
         "credential": json.loads(unsigned),
         "deliveryDetails": {"deliveryAddress": "a@b.eu"},
@@ -136,7 +137,7 @@ def test_eduNEXT_wrapper_is_rewritten_with_the_ec_key(unsigned: bytes) -> None:
 
 
 def test_wrapper_refuses_a_sealed_credential(signed: bytes) -> None:
-    """A sealed credential is refused, as the EC issuer does (CREDENTIALS_ALREADY_SIGNED)."""
+    """A sealed credential is refused, as the EC issuer refuses it."""
     with pytest.raises(AlreadySealedError, match="CREDENTIALS_ALREADY_SIGNED"):
         wrap_for_upload(json.loads(signed))
 
@@ -151,7 +152,7 @@ def test_upload_file_must_be_json(tmp_path: Path, unsigned: bytes) -> None:
 
 
 def test_deposit_file_keeps_the_sealed_bytes(tmp_path: Path, signed: bytes) -> None:
-    """The deposit file is the sealed file byte for byte, and rewriting it is a no-op."""
+    """The deposit file is the sealed file byte for byte; rewriting is a no-op."""
     path = write_deposit_file(signed, tmp_path)
     assert path.read_bytes() == signed
     assert write_deposit_file(signed, tmp_path) == path
@@ -181,12 +182,28 @@ def test_deposit_file_name_is_portable(credential_id: str) -> None:
     assert "/" not in name and not name.startswith(".")
 
 
+LEARNER = WalletRecipient(user_id="learner-1")
+
+
+def deposit_to(
+    state: WalletState,
+    data: bytes,
+    recipient: WalletRecipient = LEARNER,
+    **options: object,
+) -> DepositOutcome:
+    """Start a stub wallet with ``state`` and deposit ``data`` once."""
+    with (
+        running_wallet(state) as (url, _),
+        EuropassWalletClient(fast(url, **options)) as c,
+    ):
+        return c.deposit(data, recipient)
+
+
 def test_deposit_creates_then_reports_duplicate(signed: bytes) -> None:
     """A first deposit is 201 delivered; the same id again is 409 already delivered."""
     with running_wallet() as (url, state), EuropassWalletClient(fast(url)) as client:
-        recipient = WalletRecipient(user_id="learner-1")
-        first = client.deposit(signed, recipient)
-        second = client.deposit(signed, recipient)
+        first = client.deposit(signed, LEARNER)
+        second = client.deposit(signed, LEARNER)
     assert (first.status, first.http_status) == (DepositStatus.DELIVERED, 201)
     assert (second.status, second.http_status) == (DepositStatus.ALREADY_DELIVERED, 409)
     assert state.stored[("user:learner-1", first.credential_id)] != b""
@@ -195,10 +212,9 @@ def test_deposit_creates_then_reports_duplicate(signed: bytes) -> None:
 
 def test_deposit_by_email_sends_query_options(signed: bytes) -> None:
     """The e-mail route is used and sendEmail/locale reach the wallet."""
-    with running_wallet() as (url, state):
-        config = fast(url, send_email=False, locale="fr")
-        with EuropassWalletClient(config) as client:
-            client.deposit(signed, WalletRecipient(email="ana+edc@example.org"))
+    state = WalletState()
+    recipient = WalletRecipient(email="ana+edc@example.org")
+    deposit_to(state, signed, recipient, send_email=False, locale="fr")
     path, query = state.requests[0]
     assert path == "/api/v1/wallets/email/ana%2Bedc@example.org/credentials"
     assert query == {"sendEmail": ["false"], "locale": ["fr"]}
@@ -206,21 +222,17 @@ def test_deposit_by_email_sends_query_options(signed: bytes) -> None:
 
 def test_flaky_wallet_is_retried(signed: bytes) -> None:
     """Two 503 answers are retried with back-off, then the 201 counts."""
-    with running_wallet(WalletState(fail_first=2)) as (url, state):
-        with EuropassWalletClient(fast(url)) as client:
-            outcome = client.deposit(signed, WalletRecipient(user_id="learner-1"))
+    state = WalletState(fail_first=2)
+    outcome = deposit_to(state, signed)
     assert (outcome.status, outcome.attempts) == (DepositStatus.DELIVERED, 3)
     assert sum(state.created.values()) == 1
 
 
 def test_retries_are_bounded(signed: bytes) -> None:
     """A wallet that keeps answering 503 makes the client give up after max_attempts."""
-    with running_wallet(WalletState(fail_first=10)) as (url, state):
-        with EuropassWalletClient(fast(url, max_attempts=3)) as client:
-            with pytest.raises(
-                HandoffError, match="gave up after 3 attempts"
-            ) as caught:
-                client.deposit(signed, WalletRecipient(user_id="learner-1"))
+    state = WalletState(fail_first=10)
+    with pytest.raises(HandoffError, match="gave up after 3 attempts") as caught:
+        deposit_to(state, signed, max_attempts=3)
     assert caught.value.status == 503
     assert len(state.requests) == 3
 
@@ -229,63 +241,50 @@ def test_connection_refused_is_retried_then_reported(signed: bytes) -> None:
     """A closed port fails as a HandoffError without status after the bounded tries."""
     with running_wallet() as (url, _):
         dead = url
-    with EuropassWalletClient(fast(dead, max_attempts=2)) as client:
-        with pytest.raises(HandoffError, match="ConnectError") as caught:
-            client.deposit(signed, WalletRecipient(user_id="learner-1"))
+    client = EuropassWalletClient(fast(dead, max_attempts=2))
+    with client, pytest.raises(HandoffError, match="ConnectError") as caught:
+        client.deposit(signed, LEARNER)
     assert caught.value.status is None
 
 
 def test_unknown_wallet_is_404_with_message(signed: bytes) -> None:
     """A 404 names the recipient and carries the server's message."""
-    with running_wallet() as (url, _), EuropassWalletClient(fast(url)) as client:
-        with pytest.raises(
-            HandoffError, match="no wallet for user:nobody.*Wallet not found"
-        ):
-            client.deposit(signed, WalletRecipient(user_id="nobody"))
+    nobody = WalletRecipient(user_id="nobody")
+    with pytest.raises(HandoffError, match=r"no wallet for user:nobody.*found") as e:
+        deposit_to(WalletState(), signed, nobody)
+    assert e.value.status == 404
 
 
 def test_invalid_credential_is_400_with_message(signed: bytes) -> None:
     """A 400 says the wallet found no valid EDC, with its message."""
-    invalid = {read_credential_document(signed).credential_id}
-    with running_wallet(WalletState(invalid=invalid)) as (url, _):
-        with (
-            EuropassWalletClient(fast(url)) as client,
-            pytest.raises(
-                HandoffError, match="not a valid Europass.*CREDENTIAL_UNSIGNED"
-            ) as e,
-        ):
-            client.deposit(signed, WalletRecipient(user_id="learner-1"))
+    state = WalletState(invalid={read_credential_document(signed).credential_id})
+    with pytest.raises(HandoffError, match=r"not a valid Europass.*UNSIGNED") as e:
+        deposit_to(state, signed)
     assert e.value.status == 400
 
 
 def test_token_is_sent_in_the_auth_header(signed: bytes) -> None:
     """The token goes in the Authorization header; without it the wallet answers 401."""
-    with running_wallet(WalletState(token="s3cret")) as (url, _):
-        with EuropassWalletClient(fast(url, token="s3cret")) as client:
-            assert (
-                client.deposit(signed, WalletRecipient(user_id="learner-1")).http_status
-                == 201
-            )
-        with (
-            EuropassWalletClient(fast(url)) as client,
-            pytest.raises(HandoffError) as caught,
-        ):
-            client.deposit(signed, WalletRecipient(user_id="learner-1"))
+    assert (
+        deposit_to(WalletState(token="s3cret"), signed, token="s3cret").http_status
+        == 201
+    )
+    with pytest.raises(HandoffError) as caught:
+        deposit_to(WalletState(token="s3cret"), signed)
     assert caught.value.status == 401
 
 
 def test_token_is_not_in_the_config_repr() -> None:
     """The token never shows in the configuration's repr."""
-    assert "s3cret" not in repr(
-        EuropassWalletConfig("https://wallet.test", token="s3cret")
-    )
+    config = EuropassWalletConfig("https://wallet.test", token="s3cret")
+    assert "s3cret" not in repr(config)
 
 
 def test_client_refuses_unsigned(unsigned: bytes) -> None:
     """The client refuses to send an unsigned credential."""
-    with EuropassWalletClient(fast("http://127.0.0.1:9")) as client:
-        with pytest.raises(InputError, match="sealed credentials only"):
-            client.deposit(unsigned, WalletRecipient(user_id="learner-1"))
+    client = EuropassWalletClient(fast("http://127.0.0.1:9"))
+    with client, pytest.raises(InputError, match="sealed credentials only"):
+        client.deposit(unsigned, LEARNER)
 
 
 def test_many_variants_each_stored_once(signed: bytes) -> None:
@@ -293,7 +292,7 @@ def test_many_variants_each_stored_once(signed: bytes) -> None:
     variants = sealed_variants(signed, 3)
     with running_wallet() as (url, state), EuropassWalletClient(fast(url)) as client:
         for data in variants:
-            client.deposit(data, WalletRecipient(user_id="learner-1"))
+            client.deposit(data, LEARNER)
     assert sorted(state.created.values()) == [1, 1, 1]
 
 

@@ -8,6 +8,8 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,19 @@ def client_for(url: str, **options: object) -> EuropassWalletClient:
     settings: dict[str, object] = {"backoff_initial": 0.01, "backoff_max": 0.05}
     settings.update(options)
     return EuropassWalletClient(EuropassWalletConfig(url, **settings))  # type: ignore[arg-type]
+
+
+@contextmanager
+def session(
+    folder: Path, state: WalletState | None = None, **options: object
+) -> Iterator[tuple[WalletState, EuropassWalletClient, DepositJournal]]:
+    """A stub wallet, a client for it and a journal in ``folder``."""
+    with (
+        running_wallet(state) as (url, live),
+        client_for(url, **options) as client,
+        DepositJournal(folder / "j.sqlite") as journal,
+    ):
+        yield live, client, journal
 
 
 def test_journal_uses_wal_and_full_sync(tmp_path: Path) -> None:
@@ -121,10 +136,9 @@ def test_a_non_journal_file_is_refused(tmp_path: Path) -> None:
 def test_batch_delivers_each_once(tmp_path: Path, signed: bytes) -> None:
     """A batch deposits every credential and a second run sends nothing."""
     items = batch(tmp_path, signed, 3)
-    with running_wallet() as (url, state), client_for(url) as client:
-        with DepositJournal(tmp_path / "j.sqlite") as journal:
-            first = deposit_batch(items, client, journal)
-            second = deposit_batch(items, client, journal)
+    with session(tmp_path) as (state, client, journal):
+        first = deposit_batch(items, client, journal)
+        second = deposit_batch(items, client, journal)
     assert (first.delivered, first.skipped) == (3, 0)
     assert (second.delivered, second.skipped) == (0, 3)
     assert len(state.requests) == 3
@@ -132,13 +146,12 @@ def test_batch_delivers_each_once(tmp_path: Path, signed: bytes) -> None:
 
 
 def test_subject_email_is_the_default_recipient(tmp_path: Path, signed: bytes) -> None:
-    """Without a recipient, the subject's first e-mail is used, as the EC issuer does."""
+    """Without a recipient, the subject's first e-mail is used, as by the EC issuer."""
     path = tmp_path / "c.jsonld"
     path.write_bytes(signed)
-    with running_wallet() as (url, state), client_for(url) as client:
-        with DepositJournal(tmp_path / "j.sqlite") as journal:
-            deposit_batch([DepositItem(path)], client, journal)
-            (entry,) = journal.entries()
+    with session(tmp_path) as (state, client, journal):
+        deposit_batch([DepositItem(path)], client, journal)
+        (entry,) = journal.entries()
     assert entry.destination == "email:ana.andromeda.4edc@gmail.com"
     assert state.requests[0][0].endswith(
         "/email/ana.andromeda.4edc@gmail.com/credentials"
@@ -146,7 +159,7 @@ def test_subject_email_is_the_default_recipient(tmp_path: Path, signed: bytes) -
 
 
 def test_exception_mid_batch_then_resume(tmp_path: Path, signed: bytes) -> None:
-    """A run interrupted after two credentials resumes and delivers each exactly once."""
+    """A run interrupted after two credentials resumes; each is delivered once."""
     items = batch(tmp_path, signed, 5)
     seen: list[JournalEntry] = []
 
@@ -155,12 +168,11 @@ def test_exception_mid_batch_then_resume(tmp_path: Path, signed: bytes) -> None:
         if len(seen) == 2:
             raise KeyboardInterrupt
 
-    with running_wallet() as (url, state), client_for(url) as client:
-        with DepositJournal(tmp_path / "j.sqlite") as journal:
-            with pytest.raises(KeyboardInterrupt):
-                deposit_batch(items, client, journal, progress=interrupt_after_two)
-            assert journal.counts()[DeliveryState.PENDING] == 3
-            resumed = deposit_batch([], client, journal)
+    with session(tmp_path) as (state, client, journal):
+        with pytest.raises(KeyboardInterrupt):
+            deposit_batch(items, client, journal, progress=interrupt_after_two)
+        assert journal.counts()[DeliveryState.PENDING] == 3
+        resumed = deposit_batch([], client, journal)
     assert (resumed.delivered, resumed.skipped, resumed.already_delivered) == (3, 2, 0)
     assert len(state.created) == 5
     assert set(state.created.values()) == {1}
@@ -175,8 +187,8 @@ RUNNER = textwrap.dedent(
     url, journal_path, *files = sys.argv[1:]
     items = [DepositItem(Path(f), WalletRecipient(user_id="learner-1")) for f in files]
     config = EuropassWalletConfig(url, max_attempts=1, timeout=60)
-    with EuropassWalletClient(config) as client, DepositJournal(journal_path) as journal:
-        deposit_batch(items, client, journal)
+    with EuropassWalletClient(config) as client, DepositJournal(journal_path) as book:
+        deposit_batch(items, client, book)
     """
 )
 
@@ -184,7 +196,7 @@ RUNNER = textwrap.dedent(
 def test_killed_process_resumes_without_duplicates(
     tmp_path: Path, signed: bytes
 ) -> None:
-    """A run killed while the wallet answers the 3rd credential resumes; each is stored once."""
+    """A run killed while the wallet answers the 3rd credential resumes cleanly."""
     items = batch(tmp_path, signed, 5)
     journal_path = tmp_path / "j.sqlite"
     with running_wallet(WalletState(hold_at=3)) as (url, state):
@@ -214,13 +226,12 @@ def test_failed_is_kept_until_retry_is_asked(tmp_path: Path, signed: bytes) -> N
     """A 404 is recorded as failed, skipped by a plain re-run and retried on request."""
     (item,) = batch(tmp_path, signed, 1)
     item = DepositItem(item.source, WalletRecipient(user_id="learner-2"))
-    with running_wallet() as (url, state), client_for(url) as client:
-        with DepositJournal(tmp_path / "j.sqlite") as journal:
-            first = deposit_batch([item], client, journal)
-            (entry,) = journal.entries(DeliveryState.FAILED)
-            again = deposit_batch([item], client, journal)
-            state.users.add("learner-2")
-            retried = deposit_batch([item], client, journal, retry_failed=True)
+    with session(tmp_path) as (state, client, journal):
+        first = deposit_batch([item], client, journal)
+        (entry,) = journal.entries(DeliveryState.FAILED)
+        again = deposit_batch([item], client, journal)
+        state.users.add("learner-2")
+        retried = deposit_batch([item], client, journal, retry_failed=True)
     assert first.failed == 1 and "no wallet for user:learner-2" in (entry.reason or "")
     assert again.failed == again.delivered == 0
     assert retried.delivered == 1
@@ -229,12 +240,11 @@ def test_failed_is_kept_until_retry_is_asked(tmp_path: Path, signed: bytes) -> N
 def test_refused_token_stops_the_batch(tmp_path: Path, signed: bytes) -> None:
     """A 401 stops the run at the first credential instead of failing them all."""
     items = batch(tmp_path, signed, 3)
-    with running_wallet(WalletState(token="right")) as (url, state):
-        with client_for(url, token="wrong") as client:
-            with DepositJournal(tmp_path / "j.sqlite") as journal:
-                with pytest.raises(HandoffError):
-                    deposit_batch(items, client, journal)
-                counts = journal.counts()
+    wallet = WalletState(token="right")
+    with session(tmp_path, wallet, token="wrong") as (state, client, journal):
+        with pytest.raises(HandoffError):
+            deposit_batch(items, client, journal)
+        counts = journal.counts()
     assert len(state.requests) == 1
     assert (counts[DeliveryState.FAILED], counts[DeliveryState.PENDING]) == (1, 2)
 
@@ -246,9 +256,8 @@ def test_changed_source_file_is_not_sent(tmp_path: Path, signed: bytes) -> None:
     def tamper(entry: JournalEntry) -> None:
         second.source.write_bytes(first.source.read_bytes())
 
-    with running_wallet() as (url, state), client_for(url) as client:
-        with DepositJournal(tmp_path / "j.sqlite") as journal:
-            summary = deposit_batch([first, second], client, journal, progress=tamper)
+    with session(tmp_path) as (state, client, journal):
+        summary = deposit_batch([first, second], client, journal, progress=tamper)
     assert (
         summary.failed == 1
         and "changed since it was recorded" in summary.failures[0][2]
@@ -264,9 +273,8 @@ def test_unsealed_file_stops_the_batch_before_sending(
     path.write_bytes(
         (shared / "elm/v3/samples/Sample-MC-Annex1-unsigned.jsonld").read_bytes()
     )
-    with running_wallet() as (url, state), client_for(url) as client:
-        with DepositJournal(tmp_path / "j.sqlite") as journal:
-            with pytest.raises(InputError, match="not sealed"):
-                deposit_batch([DepositItem(path, LEARNER)], client, journal)
-            assert journal.entries() == []
+    with session(tmp_path) as (state, client, journal):
+        with pytest.raises(InputError, match="not sealed"):
+            deposit_batch([DepositItem(path, LEARNER)], client, journal)
+        assert journal.entries() == []
     assert state.requests == []

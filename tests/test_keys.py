@@ -23,7 +23,9 @@ def rsa_seal(test_pki: TestPKI) -> IssuedCertificate:
     return test_pki.issue_seal(key="rsa2048")
 
 
-def test_load_pem_key_cert_and_chain(rsa_seal: IssuedCertificate, tmp_path: Path) -> None:
+def test_load_pem_key_cert_and_chain(
+    rsa_seal: IssuedCertificate, tmp_path: Path
+) -> None:
     """PEM key, certificate and chain files give an RS256 key with its chain."""
     files = rsa_seal.write(tmp_path)
 
@@ -146,13 +148,15 @@ def test_key_of_another_certificate_is_refused(
 
 def test_missing_file_is_located(tmp_path: Path) -> None:
     """A missing key file is reported with its path."""
-    with pytest.raises(KeyMaterialError, match="nowhere.pem"):
+    with pytest.raises(KeyMaterialError, match=r"nowhere\.pem"):
         load_seal_key(tmp_path / "nowhere.pem")
 
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(content=st.binary(max_size=300))
-def test_arbitrary_bytes_give_key_material_error(tmp_path: Path, content: bytes) -> None:
+def test_arbitrary_bytes_give_key_material_error(
+    tmp_path: Path, content: bytes
+) -> None:
     """Any unreadable key file raises KeyMaterialError, never another error."""
     path = tmp_path / "junk.key"
     path.write_bytes(content)

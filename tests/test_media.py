@@ -14,15 +14,19 @@ from PIL import Image
 
 from aurora_edc import (
     AlreadySealedError,
+    Indication,
     InputError,
     MediaPolicy,
     credential_report,
     is_valid_credential,
     iter_media,
     read_credential_document,
+    seal_jades,
     shrink_media,
     size_report,
+    verify_jades,
 )
+from aurora_edc.testing import TestPKI
 
 PROFILE = "edc-generic-no-cv"
 LOGO_ID = "urn:epass:mediaObject:2"
@@ -153,3 +157,19 @@ def _media_objects(node: object) -> list[dict[str, Any]]:
         for value in node:
             found += _media_objects(value)
     return found
+
+
+def test_shrunk_credential_seals_verifies_and_conforms(
+    unsealed_edc: dict[str, Any], test_pki: TestPKI
+) -> None:
+    """Shrink, then seal (JAdES): the seal verifies and the payload conforms."""
+    seal = test_pki.issue_seal(organization_identifier="VATBE-0123456789", key="p256")
+    shrunk = shrink_media(unsealed_edc, MediaPolicy(drop_logos=True))
+    sealed = seal_jades(shrunk, seal.seal_key())
+    report = verify_jades(sealed, trust=[test_pki.root])
+    assert report.indication is Indication.TOTAL_PASSED
+    assert size_report(sealed).media_bytes == size_report(shrunk).media_bytes < 20_000
+    payload = read_credential_document(sealed).credential
+    assert is_valid_credential(payload, profile=PROFILE)
+    with pytest.raises(AlreadySealedError):
+        shrink_media(sealed)

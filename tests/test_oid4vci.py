@@ -62,7 +62,7 @@ def test_both_sd_jwt_format_names_can_be_advertised() -> None:
 
 
 def test_offer_metadata_and_credential_share_one_vct() -> None:
-    """Offer, metadata, type metadata and the issued credential use one vct (SUNET/vc #596)."""
+    """Offer, metadata, type metadata and credential share one vct (SUNET/vc #596)."""
     metadata = credential_issuer_metadata(
         ISSUER, sd_jwt_formats=("dc+sd-jwt", "vc+sd-jwt")
     )
@@ -83,7 +83,7 @@ def test_offer_metadata_and_credential_share_one_vct() -> None:
 
 
 def test_offer_by_value_round_trips_through_the_link() -> None:
-    """The by-value link carries the offer JSON with the pre-authorized code and tx_code."""
+    """The by-value link carries the offer with its pre-authorized code and tx_code."""
     tx = TxCode("numeric", 6, "Sent to you by e-mail")
     offer = create_offer(ISSUER, [ELM_CONFIGURATION_ID], tx_code=tx)
     link = offer_link(offer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from joserfc import jwt
@@ -11,14 +12,18 @@ from joserfc.jwk import ECKey, OKPKey, RSAKey
 from joserfc.jws import JWSRegistry
 
 from aurora_edc import (
+    Indication,
     InputError,
     KeyMaterialError,
     VerificationError,
     build_presentation,
     read_credential_document,
+    seal_jades,
     sign_presentation,
+    verify_jades,
     verify_presentation,
 )
+from aurora_edc.testing import TestPKI
 from europass_wallet_stub import sealed_variants
 
 VERIFIER = "https://verifier.example.eu"
@@ -102,3 +107,24 @@ def test_public_key_cannot_sign(signed: bytes) -> None:
     public = ECKey.generate_key("P-256").as_dict(private=False)
     with pytest.raises(KeyMaterialError, match="private"):
         sign_presentation(build_presentation([signed]), public)
+
+
+def test_embedded_seal_still_verifies(
+    unsealed_edc: dict[str, Any], test_pki: TestPKI
+) -> None:
+    """A JAdES seal taken back out of a signed presentation verifies."""
+    seal = test_pki.issue_seal(organization_identifier="VATBE-0123456789", key="p256")
+    sealed = seal_jades(unsealed_edc, seal.seal_key())
+    key = ECKey.generate_key("P-256")
+    token = sign_presentation(build_presentation([sealed]), key, nonce="n")
+    (embedded,) = verify_presentation(token, key, nonce="n")["verifiableCredential"]
+    report = verify_jades(json.dumps(embedded).encode(), trust=[test_pki.root])
+    assert report.indication is Indication.TOTAL_PASSED
+
+
+def test_regression_joserfc_128kb_payload_cap(signed: bytes) -> None:
+    """A presentation over joserfc's default 128 kB payload cap still verifies."""
+    key = ECKey.generate_key("P-256")
+    token = sign_presentation(build_presentation([signed, signed]), key)
+    assert len(token) > 300_000
+    assert len(verify_presentation(token, key)["verifiableCredential"]) == 2

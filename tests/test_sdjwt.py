@@ -1,4 +1,4 @@
-"""SD-JWT VC issuance of an EDC, checked by the IETF reference implementation (sd-jwt)."""
+"""SD-JWT VC issuance of an EDC, checked by the reference implementation (sd-jwt)."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def test_key_binding_with_another_key_fails(
     holder.create_presentation(
         {"elm": True}, nonce="n", aud=VERIFIER, holder_key=stranger, sign_alg="ES256"
     )
-    with pytest.raises(Exception, match="[Vv]erif"):
+    with pytest.raises(Exception, match=r"[Vv]erif"):
         verified(
             holder.sd_jwt_presentation,
             issuer_key,
@@ -149,7 +149,7 @@ def test_other_issuer_key_fails(
     token = SDJWTVCIssuer(issuer_key, issuer=ISSUER).issue(
         edc, holder_key.as_dict(private=False)
     )
-    with pytest.raises(Exception, match="[Vv]erif"):
+    with pytest.raises(Exception, match=r"[Vv]erif"):
         verified(token, ECKey.generate_key("P-256"))
 
 
@@ -242,7 +242,7 @@ def test_size_limit_names_the_elm_claim(
 
 
 def test_type_metadata_shares_the_vct() -> None:
-    """The type metadata names vct urn:eudi:elm:1 and the elm claim as always disclosable."""
+    """Type metadata names vct urn:eudi:elm:1 and elm as always disclosable."""
     metadata = elm_type_metadata()
     assert metadata["vct"] == ELM_VCT
     assert {"path": ["elm"], "sd": "always"}.items() <= metadata["claims"][0].items()
@@ -277,7 +277,7 @@ def test_type_metadata_shares_the_vct() -> None:
 def test_any_extra_disclosable_claims_round_trip(
     issuer_key: ECKey, holder_key: ECKey, extra: dict[str, Any]
 ) -> None:
-    """Arbitrary extra disclosable claims are all disclosed back by the reference verifier."""
+    """Any extra disclosable claims are disclosed back by the reference verifier."""
     token = SDJWTVCIssuer(issuer_key, issuer=ISSUER).issue(
         {"id": "urn:c:1"}, holder_key.as_dict(private=False), disclosable=extra
     )

@@ -149,7 +149,10 @@ def test_ec_signature_timestamp_verifies_at_gen_time(shared: Path) -> None:
     roots = [c for c in certificates if c.subject == c.issuer]
 
     result = verify_timestamp(
-        token, signature["signature"].encode("ascii"), trust=roots, certificates=certificates
+        token,
+        signature["signature"].encode("ascii"),
+        trust=roots,
+        certificates=certificates,
     )
 
     assert result.check.ok, result.check.detail

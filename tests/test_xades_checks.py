@@ -115,7 +115,7 @@ def test_certificate_of_another_organisation_is_not_passed(
     report = verify_xades(etree.tostring(signed), trust=[pki.root])
 
     assert report.check("signature-value").ok
-    assert report.indication is Indication.INDETERMINATE
+    assert report.indication is Indication.TOTAL_FAILED
     assert report.sub_indication is SubIndication.SIG_CONSTRAINTS_FAILURE
     assert "VATFR-99999999999" in report.check("issuer-identifier").detail
 

@@ -25,6 +25,7 @@ from xades_support import (
     ORG_ID,
     document_octets,
     embedded_roots,
+    redigest,
     resign,
     sample,
     unsealed_credential,
@@ -237,3 +238,63 @@ def test_unsealed_document_is_a_format_failure(shared: Path) -> None:
     assert report.indication is Indication.TOTAL_FAILED
     assert report.sub_indication is SubIndication.FORMAT_FAILURE
     assert report.level is None
+
+
+def add_content_timestamp(
+    sealed: bytes,
+    issued: IssuedCertificate,
+    tsa: TimestampAuthority,
+    stamper: TimestampAuthority,
+) -> bytes:
+    """Add an AllDataObjectsTimeStamp, re-sign, and re-stamp the SignatureValue."""
+
+    def mutate(root: etree._Element) -> None:
+        key_info = root.find(".//ds:KeyInfo", NS)
+        content = document_octets(root) + etree.tostring(
+            key_info, method="c14n", exclusive=True
+        )
+        properties = root.find(".//xades:SignedDataObjectProperties", NS)
+        stamp = etree.SubElement(
+            properties, f"{{{NS['xades']}}}AllDataObjectsTimeStamp"
+        )
+        etree.SubElement(
+            stamp,
+            f"{{{NS['ds']}}}CanonicalizationMethod",
+            Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#",
+        )
+        token = etree.SubElement(stamp, f"{{{NS['xades']}}}EncapsulatedTimeStamp")
+        token.text = base64.b64encode(stamper.token_for(content)).decode()
+        redigest(root, 1)
+
+    root = etree.fromstring(resign(sealed, issued.private_key, mutate))
+    value = root.find(".//ds:SignatureValue", NS)
+    token = root.find(".//xades:SignatureTimeStamp/xades:EncapsulatedTimeStamp", NS)
+    octets = etree.tostring(value, method="c14n", exclusive=True)
+    token.text = base64.b64encode(tsa.token_for(octets)).decode()
+
+    return etree.tostring(root)
+
+
+@pytest.mark.parametrize(
+    ("offset", "indication"),
+    [(-3600, Indication.TOTAL_PASSED), (3600, Indication.INDETERMINATE)],
+    ids=["before", "after"],
+)
+def test_content_timestamp_must_precede_signature_timestamp(
+    sealed_bt: bytes,
+    seal: IssuedCertificate,
+    pki: TestPKI,
+    tsa: TimestampAuthority,
+    offset: int,
+    indication: Indication,
+) -> None:
+    """AllDataObjectsTimeStamp is verified and must predate SignatureTimeStamp."""
+    later = datetime.now(UTC) + timedelta(seconds=offset)
+    with TimestampAuthority(pki, clock=lambda: later) as stamper:
+        forged = add_content_timestamp(sealed_bt, seal, tsa, stamper)
+    report = verify_xades(forged, trust=[pki.root])
+
+    assert report.check("timestamp:AllDataObjectsTimeStamp").ok
+    assert report.indication is indication
+    if indication is Indication.INDETERMINATE:
+        assert report.sub_indication is SubIndication.TIMESTAMP_ORDER_FAILURE

@@ -12,10 +12,7 @@ at all"; it never makes the result trusted. Revocation is hard-fail for the
 end entity when revocation data for it is present, soft-fail otherwise (and
 for CAs); the result says what was used.
 
-Qualification is read as *claims* from the certificate (ETSI EN 319 412-5
-qcStatements: QcCompliance 0.4.0.1862.1.1, QcType eSeal 0.4.0.1862.1.6.2,
-QcSSCD 0.4.0.1862.1.4; ETSI EN 319 411-2 policies QCP-l, QCP-l-qscd); without
-a trusted-list snapshot they are not confirmed.
+Qualification claims are read by :mod:`aurora_edc._qualification`.
 """
 
 from __future__ import annotations
@@ -28,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from asn1crypto import core, crl, ocsp, pem
+from asn1crypto import crl, ocsp, pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -41,7 +38,6 @@ from pyhanko_certvalidator.policy_decl import (
 
 from ._etsi import (
     CHECK_CERTIFICATE_PATH,
-    CHECK_QUALIFICATION,
     CHECK_TRUST,
     CheckResult,
     Indication,
@@ -52,8 +48,6 @@ from ._exceptions import VerificationError
 __all__ = [
     "PathValidation",
     "RevocationData",
-    "qualification_check",
-    "qualification_claims",
     "read_crl",
     "validate_path",
 ]
@@ -62,40 +56,7 @@ logger = logging.getLogger(__name__)
 
 Usage = Literal["seal", "timestamping"]
 
-_QC_STATEMENTS = "1.3.6.1.5.5.7.1.3"
-_QC_NAMES = {
-    "0.4.0.1862.1.1": "QcCompliance",
-    "0.4.0.1862.1.4": "QcSSCD",
-}
-_QC_TYPE = "0.4.0.1862.1.6"
-_QC_TYPES = {
-    "0.4.0.1862.1.6.1": "QcType-eSign",
-    "0.4.0.1862.1.6.2": "QcType-eSeal",
-    "0.4.0.1862.1.6.3": "QcType-web",
-}
-_POLICIES = {
-    "0.4.0.194112.1.0": "QCP-n",
-    "0.4.0.194112.1.1": "QCP-l",
-    "0.4.0.194112.1.2": "QCP-n-qscd",
-    "0.4.0.194112.1.3": "QCP-l-qscd",
-}
-
 _T = TypeVar("_T")
-
-
-class _QcStatement(core.Sequence):  # type: ignore[misc]
-    _fields = [  # noqa: RUF012 (asn1crypto's declaration style)
-        ("statement_id", core.ObjectIdentifier),
-        ("statement_info", core.Any, {"optional": True}),
-    ]
-
-
-class _QcStatements(core.SequenceOf):  # type: ignore[misc]
-    _child_spec = _QcStatement
-
-
-class _QcTypes(core.SequenceOf):  # type: ignore[misc]
-    _child_spec = core.ObjectIdentifier
 
 
 @dataclass(frozen=True)
@@ -422,86 +383,3 @@ def _short_name(name: asn1_x509.Name) -> str:
 
 def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
-
-
-def qualification_claims(certificate: x509.Certificate) -> tuple[str, ...]:
-    """Return the qualification claims of a certificate, by name.
-
-    Reads qcStatements (ETSI EN 319 412-5) and certificate policies (ETSI EN
-    319 411-2): ``QcCompliance``, ``QcSSCD``, ``QcType-eSeal`` ...,
-    ``QCP-l``, ``QCP-l-qscd`` .... These are what the certificate says
-    about itself, not a trusted list's confirmation.
-
-    Args:
-        certificate: A seal certificate.
-
-    Returns:
-        The claims, statements first, in certificate order.
-
-    """
-    claims = list(_qc_statement_claims(certificate))
-    try:
-        policies = certificate.extensions.get_extension_for_class(
-            x509.CertificatePolicies
-        ).value
-    except x509.ExtensionNotFound:
-        policies = x509.CertificatePolicies([])
-    for policy in policies:
-        name = _POLICIES.get(policy.policy_identifier.dotted_string)
-        if name:
-            claims.append(name)
-
-    return tuple(claims)
-
-
-def _qc_statement_claims(certificate: x509.Certificate) -> list[str]:
-    """Decode the qcStatements extension into claim names."""
-    try:
-        ext = certificate.extensions.get_extension_for_oid(
-            x509.ObjectIdentifier(_QC_STATEMENTS)
-        )
-    except x509.ExtensionNotFound:
-        return []
-    raw = ext.value.value if isinstance(ext.value, x509.UnrecognizedExtension) else b""
-    claims = []
-    try:
-        for statement in _QcStatements.load(raw):
-            oid = statement["statement_id"].dotted
-            if oid in _QC_NAMES:
-                claims.append(_QC_NAMES[oid])
-            elif oid == _QC_TYPE:
-                info = statement["statement_info"].dump()
-                types = _QcTypes.load(info)
-                claims.extend(_QC_TYPES.get(t.dotted, t.dotted) for t in types)
-    except (ValueError, TypeError):
-        logger.warning(
-            "unreadable qcStatements in %s", certificate.subject.rfc4514_string()
-        )
-
-    return claims
-
-
-def qualification_check(certificate: x509.Certificate) -> CheckResult:
-    """Report qualification claims as an advisory layer.
-
-    Args:
-        certificate: The seal certificate.
-
-    Returns:
-        An advisory ``qualification`` result: PASSED when the certificate
-        claims QcCompliance and QcType-eSeal, INDETERMINATE otherwise; never
-        decisive, as no trusted list confirms it.
-
-    """
-    claims = qualification_claims(certificate)
-    shown = ", ".join(claims) or "none"
-    detail = f"claims: {shown}; not confirmed by a trusted list"
-    if {"QcCompliance", "QcType-eSeal"} <= set(claims):
-        indication, sub = Indication.PASSED, None
-    else:
-        indication, sub = (
-            Indication.INDETERMINATE,
-            SubIndication.CHAIN_CONSTRAINTS_FAILURE,
-        )
-
-    return CheckResult(CHECK_QUALIFICATION, indication, sub, detail, advisory=True)

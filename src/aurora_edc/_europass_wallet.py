@@ -368,7 +368,7 @@ class EuropassWalletClient:
 
     def _delay(self, attempt: int, response: httpx.Response | None) -> float:
         config = self.config
-        delay = min(config.backoff_max, config.backoff_initial * 2 ** (attempt - 1))
+        delay = min(config.backoff_max, config.backoff_initial * 2.0 ** (attempt - 1))
         if config.jitter:
             delay *= random.uniform(0.5, 1.0)
         retry_after = _retry_after(response)

@@ -18,7 +18,7 @@ The tree::
     │   └── UnknownCodeError             (LookupError) a code is not in its code list
     ├── InputError                       (ValueError) an input document is unusable
     │   ├── UnsafeXMLError               XML refused: DTD, entity, limits
-    │   └── AlreadySealedError           a sealed credential where an unsealed one is needed
+    │   └── AlreadySealedError           sealed where an unsealed one is needed
     ├── ConformanceError                 (ValueError) a document does not conform
     │   ├── SHACLConformanceError        SHACL results with severity Violation
     │   └── XSDConformanceError          XML Schema errors

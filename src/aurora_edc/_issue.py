@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -241,11 +241,24 @@ def issue_award(
         report = validator(credential, options.profile)
         findings = [finding.to_dict() for finding in report.findings]
         status = "written" if report.conforms else "invalid"
+
+    # Render every format once; a format with its own check (the XML schema
+    # of ELM 1.2 XML) adds its findings, and its Violations make the record
+    # invalid like SHACL ones.
+    rendered = {name: WRITERS[name].write(credential) for name in options.formats}
+    for name, data in rendered.items():
+        check = WRITERS[name].check
+        if validator is not None and check is not None:
+            checked = check(credential, data)
+            findings += [{**item.to_dict(), "format": name} for item in checked.findings]
+            status = status if checked.conforms else "invalid"
     if status == "invalid" and not options.keep_invalid:
         return RecordOutcome(award.id, sourced.source, "invalid", findings=findings)
 
     target = options.out_dir if status == "written" else options.out_dir / "invalid"
-    files = write_formats(credential, target, output_stem(award.id), options.formats)
+    files = write_formats(
+        credential, target, output_stem(award.id), options.formats, rendered=rendered
+    )
 
     return RecordOutcome(
         award.id,
@@ -257,15 +270,25 @@ def issue_award(
 
 
 def write_formats(
-    credential: Node, directory: Path, stem: str, formats: Iterable[str]
+    credential: Node,
+    directory: Path,
+    stem: str,
+    formats: Iterable[str],
+    *,
+    rendered: Mapping[str, bytes] | None = None,
 ) -> list[Path]:
-    """Write a credential in each format; return the files written."""
+    """Write a credential in each format; return the files written.
+
+    ``rendered`` holds bytes already produced for some formats (format name
+    -> bytes), which are written as they are.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name in formats:
         writer = WRITERS[name]
         path = directory / f"{stem}{writer.suffix}"
-        write_atomic(path, writer.write(credential))
+        data = rendered.get(name) if rendered is not None else None
+        write_atomic(path, data if data is not None else writer.write(credential))
         written.append(path)
 
     return written

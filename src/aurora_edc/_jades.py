@@ -26,6 +26,7 @@ import functools
 import hashlib
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,6 +90,8 @@ MAX_CREDENTIAL_BYTES = 32 * 1024 * 1024
 MAX_HEADER_BYTES = 1024 * 1024
 """Largest protected header (x5c chain and adoTst make them a few KB)."""
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
 
 def _is_json(value: Any) -> None:
     if not isinstance(value, dict | list | str):
@@ -151,7 +154,7 @@ def b64url_decode(text: str) -> bytes:
         The decoded bytes.
 
     """
-    if not isinstance(text, str) or "=" in text:
+    if not isinstance(text, str) or not _B64URL.fullmatch(text):
         raise ValueError("expected unpadded base64url text")
 
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

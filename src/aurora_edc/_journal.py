@@ -149,6 +149,29 @@ class DepositJournal:
 
         return None if row is None else str(row[0])
 
+    def bind_wallet(self, wallet: str) -> None:
+        """Record the wallet this journal is for, or check it is the same.
+
+        Args:
+            wallet: The wallet API root.
+
+        Raises:
+            InputError: The journal belongs to another wallet.
+        """
+        wallet = wallet.rstrip("/")
+        recorded = self.wallet
+        if recorded is None:
+            with self._transaction() as db:
+                db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('wallet', ?)", (wallet,)
+                )
+        elif recorded != wallet:
+            raise InputError(
+                f"this journal is for wallet {recorded}, not {wallet}; use one journal "
+                "per wallet",
+                source=str(self.path),
+            )
+
     def enqueue(
         self,
         items: Iterable[tuple[str, str, str | None, str | None]],
@@ -272,12 +295,15 @@ class DepositJournal:
         Returns:
             The entries.
         """
+        wanted = [state.value for state in states] or [s.value for s in DeliveryState]
+        marks = ", ".join("?" * len(wanted))
         rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM deliveries ORDER BY rowid"
+            f"SELECT {_COLUMNS} FROM deliveries WHERE state IN ({marks}) "
+            "ORDER BY rowid",
+            wanted,
         ).fetchall()
-        found = [_entry(row) for row in rows]
 
-        return [e for e in found if not states or e.state in states]
+        return [_entry(row) for row in rows]
 
     def counts(self) -> dict[DeliveryState, int]:
         """Count entries per state.
@@ -329,29 +355,6 @@ class DepositJournal:
         elif version != _SCHEMA_VERSION:
             raise InputError(
                 f"journal schema version {version}, expected {_SCHEMA_VERSION}",
-                source=str(self.path),
-            )
-
-    def bind_wallet(self, wallet: str) -> None:
-        """Record the wallet this journal is for, or check it is the same.
-
-        Args:
-            wallet: The wallet API root.
-
-        Raises:
-            InputError: The journal belongs to another wallet.
-        """
-        wallet = wallet.rstrip("/")
-        recorded = self.wallet
-        if recorded is None:
-            with self._transaction() as db:
-                db.execute(
-                    "INSERT INTO meta (key, value) VALUES ('wallet', ?)", (wallet,)
-                )
-        elif recorded != wallet:
-            raise InputError(
-                f"this journal is for wallet {recorded}, not {wallet}; use one journal "
-                "per wallet",
                 source=str(self.path),
             )
 

@@ -40,6 +40,7 @@ from pydantic import (
     model_validator,
 )
 
+from ._aurora_vocab import builtin_vocabulary
 from ._exceptions import UnknownCodeError
 from ._vocab import Concept, open_concept, open_scheme_names, resolve_code
 
@@ -48,7 +49,9 @@ __all__ = [
     "Activity",
     "Address",
     "Assessment",
+    "AuroraAlignment",
     "Award",
+    "Component",
     "DisplaySettings",
     "Identifier",
     "Learner",
@@ -182,6 +185,19 @@ CredentialType = Annotated[str, _code("credential-type")]
 OpportunityType = Annotated[str, _code("learning-opportunity-type")]
 ActivityType = Annotated[str, _code("learning-activity-type")]
 FileType = Annotated[str, _code("file-type")]
+
+
+def _aurora_code(name: str) -> AfterValidator:
+    """Validator that resolves a code of a built-in Aurora vocabulary to its IRI."""
+
+    def resolve(value: str) -> str:
+        return builtin_vocabulary(name).resolve(value).iri
+
+    return AfterValidator(resolve)
+
+
+SDG = Annotated[str, BeforeValidator(_as_text), _aurora_code("sdg")]
+KeyCompetence = Annotated[str, BeforeValidator(_as_text), _aurora_code("key-competence")]
 
 
 class _Record(BaseModel):
@@ -330,6 +346,16 @@ class LearningOutcome(_Record):
     reusability_level: str | None = Field(
         None, description="Skill reusability level code (e.g. cross-sector)."
     )
+    key_competences: list[KeyCompetence] = Field(
+        default_factory=list,
+        description="Aurora: EU key competences (2018) the outcome develops: "
+        "code (digital), number (4), label or IRI.",
+    )
+    transversal_competences: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Aurora: transversal competences, by framework name (as "
+        "configured) -> concept codes, labels or IRIs.",
+    )
 
     @field_validator("esco_skills")
     @classmethod
@@ -404,6 +430,51 @@ class DisplaySettings(_Record):
     )
 
 
+class AuroraAlignment(_Record):
+    """How an offering is aligned with the Aurora alliance's priorities.
+
+    Key and transversal competences are given on the learning outcomes they
+    belong to (``LearningOutcome.key_competences``, ``transversal_competences``).
+    """
+
+    hubs: Annotated[list[str], BeforeValidator(_as_list)] = Field(
+        default_factory=list,
+        description="Aurora Educational Hubs: codes, labels or IRIs of the "
+        "configured hub vocabulary.",
+    )
+    sdgs: Annotated[list[SDG], BeforeValidator(_as_list)] = Field(
+        default_factory=list,
+        description="UN Sustainable Development Goals: number (13), 'SDG 13' or IRI.",
+    )
+    open_to_all_partners: bool = Field(
+        False,
+        description="One university's offering open to students of every partner "
+        "university (written as an additionalNote).",
+    )
+
+
+class Component(_Record):
+    """One part of a joint micro-credential, taught by one partner university.
+
+    The partner awards the component and quality-assures it.
+    """
+
+    id: str = Field(description="Stable id of the component, unique in its offering.")
+    title: LangText
+    description: LangText | None = None
+    awarding_body: Organisation | str = Field(
+        description="The partner that teaches, assesses and awards it, or its id."
+    )
+    ects: Decimal | None = Field(None, gt=0, le=60, description="ECTS credits.")
+    volume_of_learning: Duration | None = None
+    learning_outcomes: list[LearningOutcome] = Field(default_factory=list)
+    quality_assurance: list[Accreditation] = Field(
+        default_factory=list,
+        description="QA of the component; the awarding body's institutional QA "
+        "also counts.",
+    )
+
+
 class Specification(_Record):
     """A micro-credential specification: the offering, without learners."""
 
@@ -461,6 +532,18 @@ class Specification(_Record):
         None,
         description="Issuing organisation (seal owner); the awarding body by default.",
     )
+    co_issuers: list[Organisation | str] = Field(
+        default_factory=list,
+        description="Other designated issuers of a joint micro-credential; an "
+        "award names the one that issues it (Award.issuer).",
+    )
+    components: list[Component] = Field(
+        default_factory=list,
+        description="Parts of a joint micro-credential, each awarded by a partner.",
+    )
+    aurora: AuroraAlignment | None = Field(
+        None, description="Aurora alignment: Educational Hubs, SDGs, audience."
+    )
     credential_type: CredentialType = Field(
         "generic", description="Europass credential profile (generic, ...)."
     )
@@ -469,6 +552,17 @@ class Specification(_Record):
     default_language: str = Field(
         DEFAULT_LANGUAGE, description="Language of plain-string texts."
     )
+
+    @model_validator(mode="after")
+    def _joint(self) -> Specification:
+        ids = [component.id for component in self.components]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"component ids must be unique; found {ids}")
+        credits = [component.ects for component in self.components]
+        if self.ects is None and credits and None not in credits:
+            # The workload of a joint offering is that of its components.
+            object.__setattr__(self, "ects", sum(c for c in credits if c is not None))
+        return self
 
 
 class NationalId(_Record):
@@ -535,6 +629,11 @@ class Award(_Record):
         None, description="Grade or result (e.g. 'Pass', '8/10')."
     )
     certificate_number: str | None = None
+    issuer: str | None = Field(
+        None,
+        description="Id of the designated issuer that issues this award (the "
+        "specification's issuer or one of its co_issuers); the issuer by default.",
+    )
     activity_start: datetime | date | None = None
     activity_end: datetime | date | None = None
 

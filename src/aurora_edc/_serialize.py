@@ -1,8 +1,9 @@
-"""Serialise a credential's ELM v3 model to files: JSON-LD, Turtle, N-Triples.
+"""Serialise a credential's ELM v3 model to files: JSON-LD, Turtle, N-Triples, XML.
 
 Each output format is a writer in :data:`WRITERS`, keyed by its format name
-and file suffix; later formats (ELM 1.2 XML) register themselves here, so the
-main job (``aurora-edc issue``) writes every format through one table.
+and file suffix, so the main job (``aurora-edc issue``) writes every format
+through one table. ``xml`` is the ELM 1.2 ``europassCredential`` of
+:mod:`aurora_edc._xml12`, checked against its XML schema.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ._elm import Node, to_graph, to_jsonld
+from ._report import ValidationReport
 
 __all__ = ["WRITERS", "Writer", "jsonld_bytes", "register_writer"]
 
@@ -25,6 +27,9 @@ class Writer:
         suffix: File suffix, with the dot.
         media_type: IANA media type.
         write: Function from the credential's root node to the file's bytes.
+        check: Validation of the written bytes (e.g. against an XML schema),
+            run by the main job when it validates; its Violations make the
+            record invalid. ``None`` when the model's SHACL check suffices.
 
     """
 
@@ -32,6 +37,7 @@ class Writer:
     suffix: str
     media_type: str
     write: Callable[[Node], bytes]
+    check: Callable[[Node, bytes], ValidationReport] | None = None
 
 
 def jsonld_bytes(credential: Node, *, indent: int | None = 2) -> bytes:
@@ -58,10 +64,23 @@ def _rdf(fmt: str) -> Callable[[Node], bytes]:
     return write
 
 
+def _elm12_bytes(credential: Node) -> bytes:
+    from ._xml12 import elm12_bytes  # lxml and the XSDs only when XML is asked for
+
+    return elm12_bytes(credential)
+
+
+def _elm12_check(credential: Node, data: bytes) -> ValidationReport:
+    from ._xml12 import elm12_report
+
+    return elm12_report(credential, data, source_name=f"{credential.id} (xml)")
+
+
 WRITERS: dict[str, Writer] = {
     "jsonld": Writer("jsonld", ".jsonld", "application/ld+json", jsonld_bytes),
     "ttl": Writer("ttl", ".ttl", "text/turtle", _rdf("turtle")),
     "nt": Writer("nt", ".nt", "application/n-triples", _rdf("nt11")),
+    "xml": Writer("xml", ".xml", "application/xml", _elm12_bytes, _elm12_check),
 }
 
 

@@ -26,7 +26,7 @@ from typing import Literal
 
 import httpx
 import rfc3161_client
-from asn1crypto import algos, cms, tsp
+from asn1crypto import algos, cms, core, tsp
 from cryptography import x509
 
 from ._certpath import RevocationData, validate_path
@@ -35,6 +35,7 @@ from ._exceptions import TimestampAuthorityError, shorten
 
 __all__ = [
     "HashName",
+    "TimeStampResponse",
     "TimestampVerification",
     "request_timestamp",
     "token_gen_time",
@@ -127,23 +128,35 @@ def _post(url: str, body: bytes, timeout: float) -> bytes:
     return response.content
 
 
+class TimeStampResponse(core.Sequence):  # type: ignore[misc]
+    """TimeStampResp (RFC 3161 clause 2.4.2) with the token optional.
+
+    asn1crypto's own definition requires the token, so it cannot read the
+    rejections a TSA sends.
+    """
+
+    _fields = [  # noqa: RUF012 (asn1crypto's declaration style)
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
+
+
 def _token_from_response(url: str, body: bytes) -> bytes:
     """Extract the token of a granted TimeStampResp."""
     try:
-        response = tsp.TimeStampResp.load(body)
+        response = TimeStampResponse.load(body)
         info = response["status"]
         status = info["status"].native
-        if status not in _GRANTED:
-            text = info["status_string"].native
-            fail = info["fail_info"].native
-            raise TimestampAuthorityError(
-                f"TSA {url}: status {status!r} ({shorten(text)}, "
-                f"{shorten(fail)}), expected granted"
-            )
-        token = response["time_stamp_token"]
+        refusal = f"{shorten(info['status_string'].native)}, {info['fail_info'].native}"
+        token = response["time_stamp_token"] if status in _GRANTED else None
+        token = token if isinstance(token, cms.ContentInfo) else None
     except (ValueError, TypeError) as exc:
         raise TimestampAuthorityError(f"TSA {url}: unreadable response") from exc
-    if not isinstance(token, cms.ContentInfo):
+    if status not in _GRANTED:
+        raise TimestampAuthorityError(
+            f"TSA {url}: status {status!r} ({refusal}), expected granted"
+        )
+    if token is None:
         raise TimestampAuthorityError(f"TSA {url}: granted without a token")
 
     return bytes(token.dump())

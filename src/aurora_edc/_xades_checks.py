@@ -12,7 +12,8 @@
   from what was signed (comment injection); a seal whose document carries
   them is not accepted as passed;
 - ``issuer-identifier``: the document's issuer ``registration`` must equal
-  the certificate's organizationIdentifier (ETSI EN 319 412-1, 5.1.4).
+  the certificate's organizationIdentifier (ETSI EN 319 412-1, 5.1.4); a
+  mismatch is FAILED / SIG_CONSTRAINTS_FAILURE, as for JAdES.
 """
 
 from __future__ import annotations
@@ -236,8 +237,9 @@ def issuer_check(root: etree._Element, signer: x509.Certificate | None) -> Check
         signer: The signing certificate, if identified.
 
     Returns:
-        PASSED on equality; INDETERMINATE / SIG_CONSTRAINTS_FAILURE on a
-        mismatch; advisory INDETERMINATE when there is nothing to compare.
+        PASSED on equality; FAILED / SIG_CONSTRAINTS_FAILURE on a mismatch
+        (a seal by another organisation); advisory INDETERMINATE when there
+        is nothing to compare.
 
     """
     try:
@@ -261,7 +263,8 @@ def issuer_check(root: etree._Element, signer: x509.Certificate | None) -> Check
         )
     actual = organization_identifier(signer)
     if actual != claimed.value:
-        return CheckResult.indeterminate(
+        # FAILED, as the JAdES verifier does: a seal by another organisation.
+        return CheckResult.failed(
             CHECK_ISSUER,
             SubIndication.SIG_CONSTRAINTS_FAILURE,
             f"{claimed.path} (line {claimed.line}) {shorten(claimed.value)}, "

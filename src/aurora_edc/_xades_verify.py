@@ -228,7 +228,7 @@ class _Verification:
             self._stamp(stamp.kind, number, stamp.token, _c14n(value, stamp.c14n))
             for number, stamp in enumerate(self.parts.signature_stamps)
         ]
-        self._content_timestamps()
+        self._check_order(self._content_timestamps(), results)
         if self.parts.archive_stamps:
             count = self.parts.archive_stamps
             self.checks.append(
@@ -242,14 +242,15 @@ class _Verification:
 
         return results
 
-    def _content_timestamps(self) -> None:
+    def _content_timestamps(self) -> list[TimestampVerification]:
         """Verify AllDataObjectsTimeStamps over the non-SP reference octets."""
         covered = [r for r in self.parts.references if r.role != "signed-properties"]
         complete = all(r.index in self.octets for r in covered)
         content = b"".join(self.octets.get(r.index, b"") for r in covered)
+        results = []
         for number, stamp in enumerate(self.parts.content_stamps):
             if complete:
-                self._stamp(stamp.kind, number, stamp.token, content)
+                results.append(self._stamp(stamp.kind, number, stamp.token, content))
                 continue
             self.checks.append(
                 CheckResult.indeterminate(
@@ -258,6 +259,27 @@ class _Verification:
                     "the time-stamped references did not verify",
                 )
             )
+
+        return results
+
+    def _check_order(
+        self,
+        content: list[TimestampVerification],
+        signature: list[TimestampVerification],
+    ) -> None:
+        """Content timestamps must precede signature timestamps (EN 319 102-1)."""
+        latest = max(_valid_times(content), default=None)
+        earliest = min(_valid_times(signature), default=None)
+        if latest is None or earliest is None or latest <= earliest:
+            return
+        self.checks.append(
+            CheckResult.indeterminate(
+                "timestamp:order",
+                SubIndication.TIMESTAMP_ORDER_FAILURE,
+                f"AllDataObjectsTimeStamp {latest:%Y-%m-%dT%H:%M:%SZ} is after "
+                f"SignatureTimeStamp {earliest:%Y-%m-%dT%H:%M:%SZ}",
+            )
+        )
 
     def _stamp(
         self, kind: str, number: int, token: bytes | None, message: bytes
@@ -322,10 +344,8 @@ class _Verification:
         self, signer: x509.Certificate, stamps: list[TimestampVerification]
     ) -> None:
         """Validate the seal certificate's path at the best signature time."""
-        valid = [
-            s.gen_time for s in stamps if s.gen_time and s.imprint_ok and s.signature_ok
-        ]
-        moment = min([t for t in valid if t <= self.at], default=self.at)
+        valid = [t for t in _valid_times(stamps) if t <= self.at]
+        moment = min(valid, default=self.at)
         stamp_certs = tuple(c for s in stamps for c in s.certificates)
         result = validate_path(
             signer,
@@ -359,6 +379,13 @@ class _Verification:
             qualification_claims=qualification_claims(signer) if signer else (),
             trust_anchor=self.anchor,
         )
+
+
+def _valid_times(stamps: Sequence[TimestampVerification]) -> list[datetime]:
+    """Return the genTimes of tokens whose imprint and TSA signature are valid."""
+    return [
+        s.gen_time for s in stamps if s.gen_time and s.imprint_ok and s.signature_ok
+    ]
 
 
 def _c14n(element: etree._Element, algorithm: str) -> bytes:

@@ -47,8 +47,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ._certpath import _QcStatements, _QcTypes
 from ._keys import SealKey, SealPrivateKey
+from ._qualification import QcStatements, QcTypes
+from ._timestamp import TimeStampResponse
 
 __all__ = ["IssuedCertificate", "KeyKind", "SealFiles", "TestPKI", "TimestampAuthority"]
 
@@ -83,13 +84,13 @@ def _qc_statements(sscd: bool) -> bytes:
         {"statement_id": "0.4.0.1862.1.1"},
         {
             "statement_id": "0.4.0.1862.1.6",
-            "statement_info": _QcTypes(["0.4.0.1862.1.6.2"]),
+            "statement_info": QcTypes(["0.4.0.1862.1.6.2"]),
         },
     ]
     if sscd:
         statements.append({"statement_id": "0.4.0.1862.1.4"})
 
-    return bytes(_QcStatements(statements).dump())
+    return bytes(QcStatements(statements).dump())
 
 
 @dataclass(frozen=True, repr=False)
@@ -559,11 +560,8 @@ class TimestampAuthority:
             nonce = request["nonce"].native
             _ = imprint["hashed_message"].native
         except (ValueError, TypeError):
-            status = tsp.PKIStatusInfo(
-                {"status": "rejection", "fail_info": {"bad_data_format"}}
-            )
-            # asn1crypto requires the token field, which a rejection omits.
-            return bytes(core.Sequence(contents=status.dump()).dump())
+            status = {"status": "rejection", "fail_info": {"bad_data_format"}}
+            return bytes(TimeStampResponse({"status": status}).dump())
         token = self._token(imprint, nonce, bool(request["cert_req"].native))
         response = tsp.TimeStampResp(
             {"status": {"status": "granted"}, "time_stamp_token": token}

@@ -1,0 +1,200 @@
+"""Reading a JAdES document: JWS JSON serialisation with ``etsiU`` values.
+
+Implements the parsing side of RFC 7515 clause 7.2 (general and flattened
+JWS JSON serialisation), RFC 7797 (unencoded payload) and ETSI TS 119 182-1
+clause 5.3 (the ``etsiU`` array of base64url-encoded unsigned components),
+keeping every part exactly as found: the signature is checked over those
+texts, never over a re-serialisation. Member names must be unique (an
+ambiguous header is refused). ``xVals``/``axVals`` (clause 5.3.5) give
+certificates and ``rVals``/``arVals`` (clause 5.3.6) revocation values.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography import x509
+
+from ._certpath import RevocationData
+from ._exceptions import VerificationError
+from ._jades import MAX_CREDENTIAL_BYTES, b64url_decode
+
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "JAdESDocument",
+    "carried_certificates",
+    "carried_revocation",
+    "decode_value",
+    "loads_unique",
+    "parse_jades",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_INPUT_BYTES = MAX_CREDENTIAL_BYTES * 2
+
+
+@dataclass
+class JAdESDocument:
+    """One JAdES signature as found in the document (exact text kept)."""
+
+    payload: str
+    protected_b64: str
+    header: dict[str, Any]
+    unprotected: dict[str, Any]
+    signature_b64: str
+    content: bytes = b""
+    etsiu: list[tuple[str, str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def values(self, name: str) -> list[Any]:
+        """Return the decoded values of every ``etsiU`` entry called ``name``."""
+        return [value for key, _, value in self.etsiu if key == name]
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON object hook refusing duplicate member names (ambiguous headers)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate member {key!r}")
+        result[key] = value
+
+    return result
+
+
+def loads_unique(text: str | bytes) -> Any:
+    return json.loads(text, object_pairs_hook=_unique_keys)
+
+
+def parse_jades(data: bytes) -> JAdESDocument:
+    """Read the JWS JSON serialisation; VerificationError if it is none."""
+    if len(data) > MAX_INPUT_BYTES:
+        raise VerificationError(
+            f"{len(data)} bytes, expected at most {MAX_INPUT_BYTES}"
+        )
+    try:
+        document = loads_unique(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise VerificationError(f"not a JAdES JSON document: {exc}") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("payload"), str):
+        raise VerificationError("not a JAdES JSON document: no string 'payload' member")
+    signatures = document.get("signatures", [document])
+    if not isinstance(signatures, list) or len(signatures) != 1:
+        raise VerificationError(
+            "a seal has exactly one signature; found another number"
+        )
+    entry = signatures[0]
+    if not isinstance(entry, dict):
+        raise VerificationError("signatures[0]: expected a JSON object")
+    parsed = JAdESDocument(
+        payload=document["payload"],
+        protected_b64=entry.get("protected", ""),
+        header={},
+        unprotected=entry.get("header") or {},
+        signature_b64=entry.get("signature", ""),
+    )
+    if not all(
+        isinstance(v, str) for v in (parsed.protected_b64, parsed.signature_b64)
+    ):
+        raise VerificationError("signatures[0]: protected and signature must be text")
+    _decode_parts(parsed)
+
+    return parsed
+
+
+def _decode_parts(parsed: JAdESDocument) -> None:
+    """Decode protected header, payload and etsiU; record problems as notes."""
+    try:
+        header = loads_unique(b64url_decode(parsed.protected_b64))
+        parsed.header = header if isinstance(header, dict) else {}
+        if not isinstance(header, dict):
+            parsed.notes.append("protected header is not a JSON object")
+    except (ValueError, TypeError) as exc:
+        parsed.notes.append(f"protected header unreadable: {exc}")
+    try:
+        if parsed.header.get("b64", True) is False:
+            parsed.content = parsed.payload.encode("utf-8")
+        else:
+            parsed.content = b64url_decode(parsed.payload)
+    except (ValueError, UnicodeEncodeError) as exc:
+        parsed.notes.append(f"payload unreadable: {exc}")
+    if not isinstance(parsed.unprotected, dict):
+        parsed.notes.append("unprotected header is not a JSON object")
+        parsed.unprotected = {}
+    shared = sorted(set(parsed.header) & set(parsed.unprotected))
+    if shared:
+        # RFC 7515 clause 7.2.1: the two headers must not share a name.
+        parsed.notes.append(f"names in both headers: {', '.join(shared)}")
+    _decode_etsiu(parsed)
+
+
+def _decode_etsiu(parsed: JAdESDocument) -> None:
+    """Decode each ``etsiU`` entry (base64url JSON, or a clear object)."""
+    entries = parsed.unprotected.get("etsiU", [])
+    if not isinstance(entries, list):
+        parsed.notes.append("etsiU is not an array")
+        return
+    for index, entry in enumerate(entries):
+        try:
+            raw = entry if isinstance(entry, str) else ""
+            value = loads_unique(b64url_decode(entry)) if raw else entry
+        except (ValueError, TypeError) as exc:
+            parsed.notes.append(f"etsiU[{index}] unreadable: {exc}")
+            continue
+        if not isinstance(value, dict) or len(value) != 1:
+            parsed.notes.append(f"etsiU[{index}]: expected one named component")
+            continue
+        name, content = next(iter(value.items()))
+        parsed.etsiu.append((name, raw, content))
+
+
+def decode_value(value: Any) -> bytes:
+    """Decode a ``{"val": base64}`` member (standard or url alphabet)."""
+    text = value.get("val") if isinstance(value, dict) else None
+    if not isinstance(text, str):
+        raise ValueError("expected an object with a base64 'val'")
+    if "-" in text or "_" in text:
+        return b64url_decode(text.rstrip("="))
+
+    return base64.b64decode(text, validate=True)
+
+
+def carried_certificates(parsed: JAdESDocument) -> list[x509.Certificate]:
+    """Certificates from ``x5c`` then ``xVals``/``axVals`` (readable ones)."""
+    found: list[x509.Certificate] = []
+    x5c = parsed.header.get("x5c", [])
+    texts: list[Any] = [{"val": t} for t in x5c] if isinstance(x5c, list) else []
+    for name in ("xVals", "axVals"):
+        for values in parsed.values(name):
+            if isinstance(values, list):
+                texts += [v.get("x509Cert") for v in values if isinstance(v, dict)]
+    for value in texts:
+        try:
+            certificate = x509.load_der_x509_certificate(decode_value(value))
+        except ValueError:
+            logger.warning("JAdES: an unreadable certificate value was skipped")
+            continue
+        if certificate not in found:
+            found.append(certificate)
+
+    return found
+
+
+def carried_revocation(parsed: JAdESDocument) -> RevocationData:
+    ocsps: list[bytes] = []
+    crls: list[bytes] = []
+    for name in ("rVals", "arVals"):
+        for values in parsed.values(name):
+            if not isinstance(values, dict):
+                continue
+            for value in values.get("ocspVals", []):
+                ocsps.append(decode_value(value))
+            for value in values.get("crlVals", []):
+                crls.append(decode_value(value))
+
+    return RevocationData.from_values(ocsps, crls)
