@@ -6,11 +6,12 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from aurora_edc.testing import TestPKI, TimestampAuthority
+if TYPE_CHECKING:  # imported in the fixtures, after the environment is set
+    from aurora_edc.testing import TestPKI, TimestampAuthority
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("AURORA_EDC_SHARED", ROOT.parent / "shared")).resolve()
@@ -43,12 +44,16 @@ def fixtures_dir() -> Path:
 @pytest.fixture(scope="session")
 def test_pki() -> TestPKI:
     """A throw-away root CA and intermediate CA (aurora_edc.testing.TestPKI)."""
+    from aurora_edc.testing import TestPKI
+
     return TestPKI()
 
 
 @pytest.fixture(scope="session")
 def tsa(test_pki: TestPKI) -> Iterator[TimestampAuthority]:
     """A running RFC 3161 TSA on 127.0.0.1, issued by ``test_pki``."""
+    from aurora_edc.testing import TimestampAuthority
+
     with TimestampAuthority(test_pki) as authority:
         yield authority
 

@@ -540,6 +540,23 @@ def test_name_in_both_headers_is_format_failure(
     assert report.sub_indication is SubIndication.FORMAT_FAILURE
 
 
+def test_archive_timestamp_over_clear_json_is_advisory(
+    sealed_rsa: bytes, test_pki: TestPKI, tsa: TimestampAuthority
+) -> None:
+    """An arcTst after a clear-JSON etsiU entry is reported, not decisive."""
+    document, signature = _parts(sealed_rsa)
+    token = base64.b64encode(tsa.token_for(b"anything")).decode()
+    arc = {"arcTst": {"tstTokens": [{"val": token}]}}
+    signature["header"] = {"etsiU": [{"xVals": []}, b64url(json.dumps(arc).encode())]}
+
+    report = verify_jades(json.dumps(document).encode(), trust=[test_pki.root])
+
+    archive = report.check("timestamp:arcTst")
+    assert archive is not None and archive.advisory
+    assert archive.sub_indication is SubIndication.SIGNED_DATA_NOT_FOUND
+    assert report.indication is Indication.TOTAL_PASSED
+
+
 def test_not_a_jws_is_unusable() -> None:
     """Input that is no JWS JSON document raises VerificationError."""
     with pytest.raises(VerificationError):
@@ -608,3 +625,26 @@ def test_malformed_members_never_crash_or_pass(
         return
     if member != "header":
         assert report.indication is not Indication.TOTAL_PASSED
+
+
+@pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning")
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(position=st.floats(0, 1, exclude_max=True), value=st.integers(0, 255))
+def test_corrupted_certificate_never_crashes(
+    small_sealed: bytes, test_pki: TestPKI, position: float, value: int
+) -> None:
+    """A seal certificate with any byte changed gives a report, never a crash."""
+    document, signature = _parts(small_sealed)
+    header = _b64url_json(signature["protected"])
+    der = bytearray(base64.b64decode(header["x5c"][0]))
+    der[int(position * len(der))] = value
+    header["x5c"][0] = base64.b64encode(bytes(der)).decode()
+    signature["protected"] = b64url(json.dumps(header).encode())
+
+    report = verify_jades(json.dumps(document).encode(), trust=[test_pki.root])
+
+    assert report.indication is not Indication.TOTAL_PASSED

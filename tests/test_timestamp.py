@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from pathlib import Path
 
 import pytest
 from cryptography import x509
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aurora_edc import Indication, SubIndication, TimestampAuthorityError
 from aurora_edc._timestamp import request_timestamp, token_gen_time, verify_timestamp
 from aurora_edc.testing import TestPKI, TimestampAuthority
 
 DATA = b"the base64url JWS signature value"
+
+
+@functools.cache
+def _corruptible() -> tuple[bytes, TestPKI]:
+    """Return a valid token made without HTTP, and its PKI (kept out of reprs)."""
+    pki = TestPKI()
+    return TimestampAuthority(pki).token_for(DATA), pki
 
 
 def test_token_verifies_with_the_root_as_anchor(
@@ -158,3 +168,18 @@ def test_ec_signature_timestamp_verifies_at_gen_time(shared: Path) -> None:
     assert result.check.ok, result.check.detail
     assert result.gen_time is not None
     assert result.gen_time.isoformat() == "2023-09-27T11:54:20+00:00"
+
+
+@pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning")
+@settings(max_examples=200, deadline=None)
+@given(position=st.floats(0, 1, exclude_max=True), value=st.integers(0, 255))
+def test_corrupted_token_never_raises(position: float, value: int) -> None:
+    """A token with any byte changed gives a result, never an exception."""
+    token, pki = _corruptible()
+    index = int(position * len(token))
+    corrupted = token[:index] + bytes([value]) + token[index + 1 :]
+
+    result = verify_timestamp(corrupted, DATA, trust=[pki.root])
+
+    if corrupted != token:
+        assert result.check.indication is not None

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from aurora_edc import seal_xades, verify_xades
+from aurora_edc import VerificationError, seal_xades, verify_xades
 from aurora_edc._etsi import (
     BaselineLevel,
     Indication,
@@ -231,13 +231,10 @@ def test_timestamp_proves_time_for_an_expired_certificate(shared: Path) -> None:
     assert report.proven_time == when.replace(microsecond=0)
 
 
-def test_unsealed_document_is_a_format_failure(shared: Path) -> None:
-    """A credential without a signature reports FORMAT_FAILURE."""
-    report = verify_xades(sample("EDC_WileECoyote_Simple.xml", shared))
-
-    assert report.indication is Indication.TOTAL_FAILED
-    assert report.sub_indication is SubIndication.FORMAT_FAILURE
-    assert report.level is None
+def test_unsealed_document_is_no_seal(shared: Path) -> None:
+    """A credential without any signature is not a seal to report on."""
+    with pytest.raises(VerificationError, match="no ds:Signature"):
+        verify_xades(sample("EDC_WileECoyote_Simple.xml", shared))
 
 
 def add_content_timestamp(

@@ -10,6 +10,22 @@ checks that ``__all__`` is complete and importable.
 
 from __future__ import annotations
 
+from ._aurora import (
+    CheckStatus,
+    Criterion,
+    CriterionResult,
+    OfferingReport,
+    check_specification,
+)
+from ._aurora_config import (
+    AuroraConfig,
+    AuroraLevel,
+    default_aurora_config,
+    load_aurora_config,
+)
+from ._aurora_html import render_check_html
+from ._aurora_shacl import aurora_profile
+from ._aurora_vocab import SKOSVocabulary, builtin_vocabulary, read_skos_vocabulary
 from ._catalogue import Artefact, ArtefactCatalogue, default_catalogue
 from ._deposit import BatchSummary, DepositItem, deposit_batch
 from ._documents import (
@@ -69,6 +85,8 @@ from ._journal import DeliveryState, DepositJournal, JournalEntry
 from ._jsonld import CredentialGraph, iter_unmapped_keys, parse_credential
 from ._keys import SealKey, load_seal_key
 from ._limits import DEFAULT_XML_LIMITS, XMLLimits
+from ._loq import LOQDocument, LOQOffering, loq_document, loq_offering, loq_report
+from ._loq_job import CatalogueReport, write_catalogue
 from ._media import MediaPolicy, shrink_media
 from ._oid4vci import (
     EDC_CONFIGURATION_ID,
@@ -108,6 +126,14 @@ from ._vocab import (
 )
 from ._xades_sign import seal_xades
 from ._xades_verify import verify_xades
+from ._xml12 import (
+    ELM12Form,
+    elm12_bytes,
+    elm12_form,
+    elm12_report,
+    elm12_schema,
+    elm12_tree,
+)
 from ._xmlsafe import parse_xml
 from ._xsd import (
     XMLInput,
@@ -135,22 +161,29 @@ __all__ = [
     "ArtefactError",
     "ArtefactIntegrityError",
     "ArtefactNotFoundError",
+    "AuroraConfig",
     "AuroraEDCError",
+    "AuroraLevel",
     "BaselineLevel",
     "BatchSummary",
+    "CatalogueReport",
     "CheckResult",
+    "CheckStatus",
     "CodeList",
     "Concept",
     "ConformanceError",
     "CredentialDocument",
     "CredentialGraph",
     "CredentialOffer",
+    "Criterion",
+    "CriterionResult",
     "DeliveryState",
     "DepositItem",
     "DepositJournal",
     "DepositOutcome",
     "DepositStatus",
     "DocumentKind",
+    "ELM12Form",
     "EuropassWalletClient",
     "EuropassWalletConfig",
     "Finding",
@@ -160,8 +193,11 @@ __all__ = [
     "IssuerMismatchError",
     "JournalEntry",
     "KeyMaterialError",
+    "LOQDocument",
+    "LOQOffering",
     "MediaItem",
     "MediaPolicy",
+    "OfferingReport",
     "PayloadTooLargeError",
     "QRKind",
     "RecordError",
@@ -169,6 +205,7 @@ __all__ = [
     "SDJWTVCIssuer",
     "SHACLConformanceError",
     "SHACLValidator",
+    "SKOSVocabulary",
     "SealError",
     "SealFormat",
     "SealKey",
@@ -190,18 +227,27 @@ __all__ = [
     "XMLLimits",
     "XSDConformanceError",
     "__version__",
+    "aurora_profile",
     "build_presentation",
+    "builtin_vocabulary",
     "check_size",
+    "check_specification",
     "code_list",
     "code_list_names",
     "concept_jsonld",
     "create_offer",
     "credential_issuer_metadata",
     "credential_report",
+    "default_aurora_config",
     "default_catalogue",
     "deposit_batch",
     "deposit_file_name",
     "detect_schema",
+    "elm12_bytes",
+    "elm12_form",
+    "elm12_report",
+    "elm12_schema",
+    "elm12_tree",
     "elm_type_metadata",
     "is_sealed",
     "is_valid_credential",
@@ -210,7 +256,11 @@ __all__ = [
     "iter_media",
     "iter_unmapped_keys",
     "iter_xml_findings",
+    "load_aurora_config",
     "load_seal_key",
+    "loq_document",
+    "loq_offering",
+    "loq_report",
     "new_tx_code_value",
     "offer_link",
     "offer_qr",
@@ -221,6 +271,8 @@ __all__ = [
     "profile_names",
     "read_credential_document",
     "read_offer_link",
+    "read_skos_vocabulary",
+    "render_check_html",
     "resolve_code",
     "schema_names",
     "schema_url",
@@ -236,6 +288,7 @@ __all__ = [
     "verify_presentation",
     "verify_xades",
     "wrap_for_upload",
+    "write_catalogue",
     "write_deposit_file",
     "write_upload_file",
     "xml_report",

@@ -81,7 +81,9 @@ class _ConfigFile(_Strict):
     def _consistent(self) -> _ConfigFile:
         numbers = [level.level for level in self.levels]
         if numbers != list(range(1, len(numbers) + 1)):
-            raise ValueError(f"levels must be numbered 1, 2, ... in order; found {numbers}")
+            raise ValueError(
+                f"levels must be numbered 1, 2, ... in order; found {numbers}"
+            )
         if self.minimum_level > len(numbers):
             raise ValueError(
                 f"minimum_level {self.minimum_level} is above the highest level "
@@ -163,8 +165,9 @@ class AuroraConfig:
         if criterion == "transversal-competence":
             return tuple(self.frameworks.values())
 
+        known = ", ".join(LEVEL_CRITERIA)
         raise UnknownCodeError(
-            f"{criterion!r} is not a level criterion; known: {', '.join(LEVEL_CRITERIA)}",
+            f"{criterion!r} is not a level criterion; known: {known}",
             rule="an Aurorisation level criterion",
         )
 
@@ -278,15 +281,23 @@ def _load(path: Path, stamp: int) -> AuroraConfig:
             f"{'.'.join(str(p) for p in error['loc']) or '<file>'}: {error['msg']}"
             for error in exc.errors(include_url=False)
         )
-        raise InputError(f"invalid Aurora configuration: {problems}", source=str(path)) from exc
+        raise InputError(
+            f"invalid Aurora configuration: {problems}", source=str(path)
+        ) from exc
 
     base = path.parent
     levels = tuple(
-        AuroraLevel(lv.level, lv.label, lv.description, MappingProxyType(dict(lv.requires)))
+        AuroraLevel(
+            lv.level,
+            lv.label,
+            lv.description,
+            MappingProxyType({str(k): v for k, v in lv.requires.items()}),
+        )
         for lv in data.levels
     )
     frameworks = {
-        name: read_skos_vocabulary(base / file, name) for name, file in data.frameworks.items()
+        name: read_skos_vocabulary(base / file, name)
+        for name, file in data.frameworks.items()
     }
 
     return AuroraConfig(
@@ -297,7 +308,9 @@ def _load(path: Path, stamp: int) -> AuroraConfig:
         levels=levels,
         hubs=read_skos_vocabulary(base / data.hubs, "hub"),
         frameworks=MappingProxyType(frameworks),
-        open_to_all_partners_note=MappingProxyType(dict(data.notes.open_to_all_partners)),
+        open_to_all_partners_note=MappingProxyType(
+            dict(data.notes.open_to_all_partners)
+        ),
     )
 
 

@@ -130,9 +130,7 @@ def read_skos_vocabulary(path: Path, name: str) -> SKOSVocabulary:
 
     """
     graph = _parse(path)
-    schemes = sorted(
-        str(s) for s in graph.subjects(RDF.type, SKOS.ConceptScheme)
-    )
+    schemes = sorted(str(s) for s in graph.subjects(RDF.type, SKOS.ConceptScheme))
     if len(schemes) != 1:
         raise InputError(
             f"a vocabulary file holds exactly one skos:ConceptScheme; found "
@@ -203,8 +201,7 @@ def _parse(path: Path) -> Graph:
         size = path.stat().st_size
         if size > MAX_VOCABULARY_BYTES:
             raise InputError(
-                f"vocabulary file of {size} bytes; the limit is "
-                f"{MAX_VOCABULARY_BYTES}",
+                f"vocabulary file of {size} bytes; the limit is {MAX_VOCABULARY_BYTES}",
                 source=str(path),
             )
         text = path.read_text("utf-8")

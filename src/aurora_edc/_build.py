@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 
+from ._aurora_build import AuroraParts, designated_issuer
+from ._aurora_config import AuroraConfig
 from ._elm import LangMap, Node
 from ._exceptions import RecordError
 from ._records import (
@@ -113,13 +115,18 @@ class CredentialBuilder:
         organisations: Organisations that records may reference by id.
         profile: Name of the EDC profile the credential declares in
             ``credentialSchema`` (``edc-generic-full`` by default).
+        aurora: Aurora configuration (hub and framework vocabularies, levels)
+            for specifications with an Aurora alignment; the default
+            configuration, read when first needed, if ``None``.
 
     """
 
     organisations: dict[str, Organisation] = field(default_factory=dict)
     profile: str = "edc-generic-full"
+    aurora: AuroraConfig | None = None
     _orgs: dict[str, Node] = field(default_factory=dict, repr=False)
     _specs: dict[str, _SpecParts] = field(default_factory=dict, repr=False)
+    _aurora: AuroraParts | None = field(default=None, init=False, repr=False)
 
     def organisation(self, ref: Organisation | str, where: str) -> Organisation:
         """Resolve an organisation given inline or by id.
@@ -153,7 +160,7 @@ class CredentialBuilder:
                 eIDAS identifier that ``edc-generic-full`` requires.
 
         """
-        parts = self._spec_parts(spec)
+        parts = self._spec_parts(spec, award.issuer)
         key = f"{parts.issuer.id}\x1f{award.id}"
         when = award.issued or issued
 
@@ -237,6 +244,12 @@ class CredentialBuilder:
             for index, activity in enumerate(spec.activities)
         ]
         achievement.set("influencedBy", activities)
+        achievement.set(
+            "hasPart",
+            self._aurora_parts().component_achievements(
+                key, spec, award, parts.specification
+            ),
+        )
 
         return achievement.set("specifiedBy", parts.specification)
 
@@ -305,17 +318,23 @@ class CredentialBuilder:
 
         return node.set("specifiedBy", specification)
 
-    def _spec_parts(self, spec: Specification) -> _SpecParts:
-        if spec.id in self._specs:
-            return self._specs[spec.id]
+    def _aurora_parts(self) -> AuroraParts:
+        if self._aurora is None:
+            self._aurora = AuroraParts(self, self.aurora)
+
+        return self._aurora
+
+    def _spec_parts(self, spec: Specification, issuer: str | None = None) -> _SpecParts:
+        cached = f"{spec.id}\x1f{issuer or ''}"
+        if cached in self._specs:
+            return self._specs[cached]
 
         awarding = [
             self._org(self.organisation(ref, f"awarding_body[{index}]"))
             for index, ref in enumerate(spec.awarding_body)
         ]
-        issuer_record = self.organisation(
-            spec.issuer or spec.awarding_body[0], "issuer"
-        )
+        awarding = self._aurora_parts().awarding_bodies(spec, awarding)
+        issuer_record = self.organisation(designated_issuer(spec, issuer), "issuer")
         if not issuer_record.eidas_id:
             raise RecordError(
                 f"issuer {issuer_record.id!r} has no eidas_id; edc-generic-full "
@@ -334,7 +353,8 @@ class CredentialBuilder:
             specification=Node("Qualification", ""),
         )
         parts.specification = self._qualification(key, spec, parts)
-        self._specs[spec.id] = parts
+        self._aurora_parts().decorate(key, spec, parts.specification)
+        self._specs[cached] = parts
 
         return parts
 
@@ -420,6 +440,7 @@ class CredentialBuilder:
             "accreditingAgent",
             self._org(self.organisation(qa.agent, "accreditation.agent")),
         )
+        node.set("dateIssued", qa.issued)
         node.set("expiryDate", qa.expires)
         if qa.homepage:
             node.set("homepage", _web(f"{key}/qa/{index}/home", qa.homepage))
@@ -503,11 +524,14 @@ class CredentialBuilder:
         if org.logo is not None:
             node.set("logo", _media(key + "/logo", org.logo))
         if org.group:
-            group = Node("Group", node_id("group", key)).set(
+            # Partners of one alliance share its Group node.
+            group_key = "\x1f".join(sorted(f"{k}={v}" for k, v in org.group.items()))
+            group_key += f"\x1f{org.group_email or ''}"
+            group = Node("Group", node_id("group", group_key)).set(
                 "prefLabel", LangMap(org.group)
             )
             if org.group_email:
-                group.set("contactPoint", _contact(key + "/group", org.group_email))
+                group.set("contactPoint", _contact(group_key, org.group_email))
             node.set("groupMemberOf", group)
         node.set(
             "accreditation",

@@ -12,13 +12,15 @@ at all"; it never makes the result trusted. Revocation is hard-fail for the
 end entity when revocation data for it is present, soft-fail otherwise (and
 for CAs); the result says what was used.
 
-Qualification claims are read by :mod:`aurora_edc._qualification`.
+Qualification claims are read by :mod:`aurora_edc._qualification` and
+re-exported here for the verifiers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import logging
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from typing import Any, Literal, TypeVar
 from asn1crypto import crl, ocsp, pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko_certvalidator import CertificateValidator, ValidationContext, errors
 from pyhanko_certvalidator.policy_decl import (
@@ -44,10 +47,15 @@ from ._etsi import (
     SubIndication,
 )
 from ._exceptions import VerificationError
+from ._qualification import qualification_check, qualification_claims
 
 __all__ = [
     "PathValidation",
     "RevocationData",
+    "asn1_certificate",
+    "load_certificate",
+    "qualification_check",
+    "qualification_claims",
     "read_crl",
     "validate_path",
 ]
@@ -121,6 +129,32 @@ class PathValidation:
     revocation: str = ""
 
 
+def load_certificate(der: bytes) -> x509.Certificate:
+    """Load a DER certificate and parse its fields now, not lazily later.
+
+    cryptography defers parsing names and extensions until first use, so a
+    corrupted certificate would otherwise fail deep inside validation.
+
+    Args:
+        der: The certificate, DER.
+
+    Returns:
+        The certificate, fully readable.
+
+    Raises:
+        ValueError: When any part of it is malformed.
+    """
+    try:
+        certificate = x509.load_der_x509_certificate(der)
+        _ = (certificate.subject, certificate.issuer, certificate.serial_number)
+        _ = (certificate.public_key(), list(certificate.extensions))
+        _ = (certificate.not_valid_before_utc, certificate.not_valid_after_utc)
+    except (UnsupportedAlgorithm, x509.InvalidVersion) as exc:
+        raise ValueError(f"unreadable certificate: {exc}") from exc
+
+    return certificate
+
+
 def read_crl(value: bytes) -> tuple[bytes, bool]:
     """Return the DER of a CRL value and whether it was PEM text.
 
@@ -176,10 +210,10 @@ def validate_path(
 
     """
     revocation = revocation or RevocationData()
-    ee = _asn1(certificate)
-    others = [_asn1(c) for c in certificates]
+    ee = asn1_certificate(certificate)
+    others = [asn1_certificate(c) for c in certificates]
     file_roots = [c for c in others if c.self_signed in ("yes", "maybe")]
-    anchors = [_asn1(c) for c in trust]
+    anchors = [asn1_certificate(c) for c in trust]
 
     if anchors:
         result = _attempt(ee, others, anchors, at, revocation, usage, allow_weak)
@@ -381,5 +415,14 @@ def _short_name(name: asn1_x509.Name) -> str:
     return str(common) if common else str(name.human_friendly)
 
 
-def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
+@functools.lru_cache(maxsize=256)
+def asn1_certificate(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    """Convert to asn1crypto once per certificate (it caches name preparation).
+
+    Args:
+        certificate: A certificate.
+
+    Returns:
+        The asn1crypto view, shared between calls: treat it as read-only.
+    """
     return asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))

@@ -1,11 +1,19 @@
-"""The main job: records in, validated EDC files and a report out.
+"""The main job: records in, validated (and sealed) EDC files and a report out.
 
 For each award, build the credential (:mod:`aurora_edc._build`), validate it
-against the chosen SHACL profile, and write it in each requested format. Every
-input record ends either as written files or as a reported error or set of
-violations in ``report.json``; one bad record never stops the others. Files
-are written atomically (temporary file, then rename), so an interrupted run
-leaves no half-written credential.
+against the chosen SHACL profile (EDC application profile of ELM v3), write it
+in each requested format, sealed when a key is given
+(:mod:`aurora_edc._pipeline`). Every input record ends either as written files
+or as a reported error or set of violations in ``report.json``; one bad record
+never stops the others.
+
+Built for rosters of any size: records are read incrementally
+(:func:`aurora_edc._loaders.stream_records`), issued by worker processes
+(:mod:`aurora_edc._workers`) in slices, and each outcome goes to the run
+journal (:mod:`aurora_edc._issue_journal`) as soon as its files are written,
+so memory stays flat and a killed run resumes where it stopped. The issue
+time is fixed once per run, so the files and ``report.json`` are the same
+whatever the number of workers and however often the run was interrupted.
 """
 
 from __future__ import annotations
@@ -13,104 +21,86 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import re
-import tempfile
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from ._build import CredentialBuilder
-from ._elm import Node, format_datetime, to_graph
-from ._exceptions import AuroraEDCError, RecordError
-from ._loaders import RecordBatch, SourcedAward
-from ._report import ValidationReport
+from ._elm import format_datetime
+from ._exceptions import RecordError
+from ._issue_journal import IssueJournal, read_journal_settings
+from ._issue_shacl import Validator, resolve_engine
+from ._loaders import RecordBatch, RecordStream, SourcedAward
+from ._pipeline import (
+    IssueContext,
+    IssueOptions,
+    RecordOutcome,
+    SealSettings,
+    error_outcome,
+    output_stem,
+    record_issuer,
+    write_atomic,
+)
 from ._serialize import WRITERS
+from ._workers import run_ordered
 
 __all__ = [
     "IssueOptions",
     "IssueReport",
+    "IssueSummary",
     "RecordOutcome",
+    "SealSettings",
     "issue_batch",
+    "issue_records",
     "output_stem",
+    "write_atomic",
 ]
 
 log = logging.getLogger(__name__)
 
 REPORT_NAME = "report.json"
-Validator = Callable[[Node, str], ValidationReport]
+Progress = Callable[[RecordOutcome, bool], None]
+_Chunk = list[tuple[int, str, SourcedAward]]
+_Done = list[tuple[int, str, RecordOutcome]]
 
 
 @dataclass(frozen=True)
-class IssueOptions:
-    """How the main job runs.
+class IssueSummary:
+    """The counts of a run; the outcomes themselves are in ``report.json``.
 
     Attributes:
-        out_dir: Directory for the credential files and ``report.json``.
-        formats: Output formats, names of :data:`aurora_edc._serialize.WRITERS`.
-        profile: SHACL profile each credential must conform to; also the
-            profile the credential declares in ``credentialSchema`` when it is
-            an official EDC profile.
-        validate: Whether to validate; switch off only when another step
-            validates (a credential is then written unchecked).
-        issued: Issue time for awards that give none; the start of the run
-            by default.
-        keep_invalid: Also write non-conforming credentials, under
-            ``out_dir/invalid/``, for inspection.
+        report: Path of ``report.json``.
+        profile: SHACL profile validated against.
+        formats: Output formats.
+        issued: The run's issue time.
+        inputs: Number of input records.
+        written: Records written.
+        invalid: Records that do not conform.
+        error: Records that could not be issued.
+        resumed: Records an earlier, interrupted run had already issued.
 
     """
 
-    out_dir: Path
-    formats: tuple[str, ...] = ("jsonld",)
-    profile: str = "edc-generic-full"
-    validate: bool = True
-    issued: datetime | None = None
-    keep_invalid: bool = False
+    report: Path
+    profile: str
+    formats: tuple[str, ...]
+    issued: datetime
+    inputs: int
+    written: int
+    invalid: int
+    error: int
+    resumed: int = 0
 
-
-@dataclass
-class RecordOutcome:
-    """What became of one input record.
-
-    Attributes:
-        record: The record id (award id), or its source position.
-        source: Where it was read (``roster.csv:12``).
-        status: ``written``, ``invalid`` (violations) or ``error``.
-        files: Files written, relative to the output directory.
-        findings: Validation findings (Violations and Warnings).
-        error: The record error: message, field path and rule.
-
-    """
-
-    record: str
-    source: str
-    status: Literal["written", "invalid", "error"]
-    files: list[str] = field(default_factory=list)
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    error: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the outcome as JSON-ready data."""
-        data: dict[str, Any] = {
-            "record": self.record,
-            "source": self.source,
-            "status": self.status,
-        }
-        if self.files:
-            data["files"] = self.files
-        if self.findings:
-            data["findings"] = self.findings
-        if self.error:
-            data["error"] = self.error
-
-        return data
+    @property
+    def ok(self) -> bool:
+        """Whether every record was written."""
+        return self.written == self.inputs
 
 
 @dataclass
 class IssueReport:
-    """The outcome of every input record of a run."""
+    """The outcome of every input record of a run (for in-memory batches)."""
 
     outcomes: list[RecordOutcome]
     profile: str
@@ -142,205 +132,347 @@ class IssueReport:
         }
 
 
-def output_stem(record_id: str) -> str:
-    """Return a safe, deterministic file stem for a record id.
+def issue_records(
+    records: RecordStream | RecordBatch,
+    options: IssueOptions,
+    *,
+    workers: int = 1,
+    batch_size: int = 32,
+    restart: bool = False,
+    progress: Progress | None = None,
+    validator: Validator | None = None,
+) -> IssueSummary:
+    """Issue every record, resuming an interrupted run, and write ``report.json``.
 
-    Ids that are not already safe file names get a short hash, so two ids
-    that clean to the same text never share a file.
+    Args:
+        records: A stream (:func:`aurora_edc._loaders.stream_records`) or an
+            in-memory batch.
+        options: Output directory, formats, profile, engine, seal.
+        workers: Worker processes; 1 issues in this process.
+        batch_size: Records per task (validated together).
+        restart: Issue every record again, ignoring the run journal.
+        progress: Called with each outcome and whether an earlier run made it.
+        validator: Validation step replacing SHACL; only with one worker.
+
+    Returns:
+        The counts; the outcomes are in ``options.out_dir / "report.json"``.
+
+    Raises:
+        ValueError: An unknown format or engine, or ``validator`` with
+            several workers.
+        InputError: A record file became unreadable, or the journal failed.
+        KeyMaterialError: The seal key is unusable.
+        ArtefactError: The shapes cannot be loaded.
+
     """
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", record_id).strip("._")[:80] or "record"
-    if cleaned == record_id:
-        return cleaned
+    _check_options(options, workers, validator)
+    definitions = records if isinstance(records, RecordBatch) else records.definitions
+    engine = options.engine
+    if options.validate and validator is None:
+        engine = resolve_engine(engine)
+    seal_id = _seal_identity(options.seal)
+    issued = _run_issued(options, definitions, seal_id, restart)
+    settings = _settings(options, issued, definitions, seal_id)
+    context = IssueContext(
+        replace(options, engine=engine, issued=issued),
+        issued,
+        definitions.organisations,
+        definitions.specifications,
+    )
 
-    return f"{cleaned}-{hashlib.sha256(record_id.encode()).hexdigest()[:8]}"
+    with IssueJournal(options.out_dir, settings, restart=restart) as journal:
+        run = _Run(journal, options.out_dir, progress)
+        tasks = run.tasks(_items(records), batch_size)
+        if validator is not None:
+            issuer = _custom_issuer(context, validator)
+            results: Iterator[_Done] = map(issuer, tasks)
+        else:
+            results = run_ordered(
+                _issue_chunk,
+                tasks,
+                workers=workers,
+                initializer=_init_worker,
+                initargs=(context,),
+            )
+        for done in results:
+            run.record(done)
+        summary = _finish(journal, run, options, issued)
+    log.info(
+        "issued %d of %d records into %s (%d from an earlier run)",
+        summary.written,
+        summary.inputs,
+        options.out_dir,
+        summary.resumed,
+    )
+
+    return summary
 
 
 def issue_batch(
     batch: RecordBatch, options: IssueOptions, *, validator: Validator | None = None
 ) -> IssueReport:
-    """Issue every award of a batch and write ``report.json``.
+    """Issue every award of an in-memory batch, in this process.
 
     Args:
         batch: Records read by :func:`aurora_edc._loaders.load_records`.
         options: Output directory, formats, profile.
-        validator: Validation step; the SHACL validator of ``options.profile``
-            by default.
+        validator: Validation step; the SHACL validation of
+            ``options.profile`` by default.
 
     Returns:
         The report, also written to ``options.out_dir / "report.json"``.
 
     """
-    issued = options.issued or datetime.now(UTC).replace(microsecond=0)
+    summary = issue_records(batch, options, validator=validator)
+    report = json.loads(summary.report.read_text("utf-8"))
+
+    return IssueReport(
+        [RecordOutcome.from_dict(entry) for entry in report["records"]],
+        options.profile,
+        options.formats,
+        summary.issued,
+    )
+
+
+# --- the run ---------------------------------------------------------------
+
+
+class _Run:
+    """Main-process bookkeeping: what to issue, what to record."""
+
+    def __init__(self, journal: IssueJournal, out_dir: Path, progress: Progress | None):
+        self.journal = journal
+        self.out_dir = out_dir
+        self.progress = progress
+        self.inputs = 0
+        self._first_source: dict[str, str] = {}
+        self._stale: dict[int, list[str]] = {}
+
+    def tasks(
+        self, items: Iterable[SourcedAward | RecordError], batch_size: int
+    ) -> Iterator[_Chunk]:
+        """Yield slices of the records still to issue; settle the others here."""
+        chunk: _Chunk = []
+        for seq, item in enumerate(items):
+            self.inputs = seq + 1
+            if isinstance(item, SourcedAward):
+                item = self._unique(item)
+            if isinstance(item, SourcedAward):
+                digest = _digest(item.award.model_dump_json())
+                if not self._done(seq, item.award.id, item.source, digest):
+                    chunk.append((seq, digest, item))
+            else:
+                self._settle(seq, item)
+            if len(chunk) >= batch_size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def record(self, done: _Done) -> None:
+        """Journal the outcomes of one slice."""
+        for seq, digest, outcome in done:
+            self.journal.append(seq, digest, outcome)
+            for name in self._stale.pop(seq, []):
+                if name not in outcome.files:
+                    (self.out_dir / name).unlink(missing_ok=True)
+            if self.progress is not None:
+                self.progress(outcome, False)
+        self.journal.sync()
+
+    def _unique(self, item: SourcedAward) -> SourcedAward | RecordOutcome:
+        award_id = item.award.id
+        first = self._first_source.setdefault(award_id, item.source)
+        if first == item.source:
+            return item
+        error = RecordError(
+            f"award id already used by the record at {first}",
+            record_id=award_id,
+            path="id",
+            rule="award ids are unique within a run (they name the files)",
+        )
+
+        return error_outcome(error, item.source)
+
+    def _settle(self, seq: int, item: RecordError | RecordOutcome) -> None:
+        """Record an item that failed before issuing (no worker needed)."""
+        outcome = (
+            item
+            if isinstance(item, RecordOutcome)
+            else error_outcome(item, item.record_id or "?")
+        )
+        digest = _digest(json.dumps(outcome.to_dict(), sort_keys=True))
+        if not self._done(seq, outcome.record, outcome.source, digest):
+            self.record([(seq, digest, outcome)])
+
+    def _done(self, seq: int, record: str, source: str, digest: str) -> bool:
+        complete, stale = self.journal.completed(
+            seq, record, source, digest, self.out_dir
+        )
+        if stale:
+            self._stale[seq] = stale
+        if complete and self.progress is not None:
+            entry = self.journal.entry(seq)
+            assert entry is not None
+            self.progress(RecordOutcome.from_dict(entry["outcome"]), True)
+
+        return complete
+
+
+def _finish(
+    journal: IssueJournal, run: _Run, options: IssueOptions, issued: datetime
+) -> IssueSummary:
+    counts = journal.counts(run.inputs)
+    path = options.out_dir / REPORT_NAME
+    head = {
+        "profile": options.profile,
+        "formats": list(options.formats),
+        "issued": format_datetime(issued),
+        "summary": {"inputs": run.inputs, **counts},
+    }
+    journal.write_report(path, run.inputs, head)
+
+    return IssueSummary(
+        path,
+        options.profile,
+        options.formats,
+        issued,
+        run.inputs,
+        counts["written"],
+        counts["invalid"],
+        counts["error"],
+        journal.resumed,
+    )
+
+
+# --- workers ---------------------------------------------------------------
+
+_WORKER_CONTEXT: list[IssueContext] = []
+
+
+def _init_worker(context: IssueContext) -> None:
+    """Keep the run's context and prepare the issuer (shapes, key) once."""
+    _WORKER_CONTEXT[:] = [context]
+    record_issuer(context)
+
+
+def _issue_chunk(chunk: _Chunk) -> _Done:
+    issuer = record_issuer(_WORKER_CONTEXT[0])
+    outcomes = issuer.issue([item for _, _, item in chunk])
+
+    return [
+        (seq, digest, outcome)
+        for (seq, digest, _), outcome in zip(chunk, outcomes, strict=True)
+    ]
+
+
+def _custom_issuer(
+    context: IssueContext, validator: Validator
+) -> Callable[[_Chunk], _Done]:
+    from ._pipeline import RecordIssuer
+
+    issuer = RecordIssuer(context, validator)
+
+    def issue(chunk: _Chunk) -> _Done:
+        outcomes = issuer.issue([item for _, _, item in chunk])
+        return [
+            (seq, digest, outcome)
+            for (seq, digest, _), outcome in zip(chunk, outcomes, strict=True)
+        ]
+
+    return issue
+
+
+# --- settings --------------------------------------------------------------
+
+
+def _check_options(
+    options: IssueOptions, workers: int, validator: Validator | None
+) -> None:
     for name in options.formats:
         if name not in WRITERS:
             raise ValueError(
                 f"unknown output format {name!r}; known: {sorted(WRITERS)}"
             )
-    check = validator or (default_validator() if options.validate else None)
-    builder = CredentialBuilder(
-        organisations=dict(batch.organisations),
-        profile=_declared_profile(options.profile),
-    )
-    options.out_dir.mkdir(parents=True, exist_ok=True)
-
-    outcomes = [_error_outcome(error, error.record_id or "?") for error in batch.errors]
-    outcomes += [
-        issue_award(builder, batch, sourced, options, issued, check)
-        for sourced in batch.awards
-    ]
-    report = IssueReport(outcomes, options.profile, options.formats, issued)
-    write_atomic(
-        options.out_dir / REPORT_NAME,
-        json.dumps(report.to_dict(), indent=2, ensure_ascii=False).encode("utf-8"),
-    )
-    log.info(
-        "issued %d of %d records into %s",
-        len(outcomes) - report.failed,
-        len(outcomes),
-        options.out_dir,
-    )
-
-    return report
+    if validator is not None and workers > 1:
+        raise ValueError("a custom validator runs in this process: use workers=1")
 
 
-def issue_award(
-    builder: CredentialBuilder,
-    batch: RecordBatch,
-    sourced: SourcedAward,
+def _items(records: RecordStream | RecordBatch) -> Iterator[SourcedAward | RecordError]:
+    if isinstance(records, RecordBatch):
+        yield from records.errors
+        yield from records.awards
+        return
+    yield from records.definitions.errors
+    yield from records
+
+
+def _run_issued(
+    options: IssueOptions,
+    definitions: RecordBatch,
+    seal_id: dict[str, Any] | None,
+    restart: bool,
+) -> datetime:
+    """The issue time: given, else that of the run being resumed, else now."""
+    if options.issued is not None:
+        return options.issued
+    earlier = None if restart else read_journal_settings(options.out_dir)
+    if earlier is not None:
+        try:
+            then = datetime.fromisoformat(earlier["issued"].replace("Z", "+00:00"))
+        except (KeyError, AttributeError, ValueError):
+            then = None
+        if then is not None and earlier == _settings(
+            options, then, definitions, seal_id
+        ):
+            return then
+
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _settings(
     options: IssueOptions,
     issued: datetime,
-    validator: Validator | None,
-) -> RecordOutcome:
-    """Build, validate and write one award; never raises for a bad record."""
-    award = sourced.award
-    try:
-        spec = batch.specification_for(award)
-        credential = builder.build(spec, award, issued=issued)
-    except RecordError as exc:
-        exc.record_id = exc.record_id or award.id
-        return _error_outcome(exc, sourced.source)
-    except AuroraEDCError as exc:
-        return RecordOutcome(
-            award.id,
-            sourced.source,
-            "error",
-            error={"message": str(exc), "kind": type(exc).__name__},
-        )
-    except Exception as exc:
-        log.exception("internal error while building %s", award.id)
-        return RecordOutcome(
-            award.id,
-            sourced.source,
-            "error",
-            error={"message": f"internal error: {exc!r}", "kind": "internal"},
-        )
+    definitions: RecordBatch,
+    seal_id: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What the outputs depend on besides each record: a resumed run must match."""
+    from . import __version__
 
-    findings: list[dict[str, Any]] = []
-    status: Literal["written", "invalid"] = "written"
-    if validator is not None:
-        report = validator(credential, options.profile)
-        findings = [finding.to_dict() for finding in report.findings]
-        status = "written" if report.conforms else "invalid"
+    organisations = [
+        definitions.organisations[key].model_dump(mode="json")
+        for key in sorted(definitions.organisations)
+    ]
+    specifications = [
+        definitions.specifications[key].model_dump(mode="json")
+        for key in sorted(definitions.specifications)
+    ]
 
-    # Render every format once; a format with its own check (the XML schema
-    # of ELM 1.2 XML) adds its findings, and its Violations make the record
-    # invalid like SHACL ones.
-    rendered = {name: WRITERS[name].write(credential) for name in options.formats}
-    for name, data in rendered.items():
-        check = WRITERS[name].check
-        if validator is not None and check is not None:
-            checked = check(credential, data)
-            findings += [{**item.to_dict(), "format": name} for item in checked.findings]
-            status = status if checked.conforms else "invalid"
-    if status == "invalid" and not options.keep_invalid:
-        return RecordOutcome(award.id, sourced.source, "invalid", findings=findings)
-
-    target = options.out_dir if status == "written" else options.out_dir / "invalid"
-    files = write_formats(
-        credential, target, output_stem(award.id), options.formats, rendered=rendered
-    )
-
-    return RecordOutcome(
-        award.id,
-        sourced.source,
-        status,
-        findings=findings,
-        files=[str(path.relative_to(options.out_dir)) for path in files],
-    )
+    return {
+        "aurora-edc": __version__,
+        "profile": options.profile,
+        "formats": list(options.formats),
+        "issued": format_datetime(issued),
+        "validate": options.validate,
+        "keep_invalid": options.keep_invalid,
+        "seal": seal_id,
+        "definitions": _digest(json.dumps([organisations, specifications])),
+    }
 
 
-def write_formats(
-    credential: Node,
-    directory: Path,
-    stem: str,
-    formats: Iterable[str],
-    *,
-    rendered: Mapping[str, bytes] | None = None,
-) -> list[Path]:
-    """Write a credential in each format; return the files written.
+def _seal_identity(seal: SealSettings | None) -> dict[str, Any] | None:
+    """Load the seal key (failing early) and name it by its certificate."""
+    if seal is None:
+        return None
+    from cryptography.hazmat.primitives.serialization import Encoding
 
-    ``rendered`` holds bytes already produced for some formats (format name
-    -> bytes), which are written as they are.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in formats:
-        writer = WRITERS[name]
-        path = directory / f"{stem}{writer.suffix}"
-        data = rendered.get(name) if rendered is not None else None
-        write_atomic(path, data if data is not None else writer.write(credential))
-        written.append(path)
+    certificate = seal.load().certificate.public_bytes(Encoding.DER)
 
-    return written
+    return {
+        "certificate": hashlib.sha256(certificate).hexdigest(),
+        "tsa": seal.tsa_url,
+    }
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see all of it or nothing."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def default_validator() -> Validator:
-    """Return the SHACL validation step of the main job (cached shapes per profile).
-
-    The credential's graph comes straight from the model (:func:`to_graph`),
-    which equals the JSON-LD's expansion, so no JSON-LD parsing is repeated.
-    """
-    from ._shacl import SHACLValidator
-
-    validators: dict[str, SHACLValidator] = {}
-
-    def validate(credential: Node, profile: str) -> ValidationReport:
-        if profile not in validators:
-            validators[profile] = SHACLValidator(profile)
-        return validators[profile].validate(to_graph(credential), source=credential.id)
-
-    return validate
-
-
-def _declared_profile(profile: str) -> str:
-    from ._build import PROFILE_IRIS
-
-    return profile if profile in PROFILE_IRIS else "edc-generic-full"
-
-
-def _error_outcome(error: RecordError, source: str) -> RecordOutcome:
-    return RecordOutcome(
-        error.record_id or source,
-        source,
-        "error",
-        error={
-            "message": str(error.args[0]),
-            "path": error.path,
-            "rule": error.rule,
-            "kind": type(error).__name__,
-        },
-    )
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]

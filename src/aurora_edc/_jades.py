@@ -21,7 +21,6 @@ sealing sets ``issued`` and ``issuanceDate`` to the sealing time.
 from __future__ import annotations
 
 import base64
-import copy
 import functools
 import hashlib
 import json
@@ -264,7 +263,7 @@ def _prepare_credential(
         except (ValueError, UnicodeDecodeError) as exc:
             raise InputError(f"credential is not JSON: {exc}") from exc
     else:
-        data = copy.deepcopy(credential)
+        data = dict(credential)  # only top-level members change: no deep copy
     if not isinstance(data, dict):
         raise InputError(
             f"credential: expected a JSON object, found {type(data).__name__}"
@@ -300,24 +299,31 @@ def jades_header(key: SealKey, moment: datetime) -> dict[str, Any]:
 
     Returns:
         The header as JSON data.
-
     """
-    cert_der = key.certificate.public_bytes(Encoding.DER)
-    chain = [key.certificate, *key.chain]
-
     return {
         "alg": key.algorithm,
         "typ": JADES_TYPE,
         "cty": JADES_CONTENT_TYPE,
+        **_certificate_headers(key),
+        "iat": int(moment.timestamp()),
+        "b64": False,
+        "crit": ["b64"],
+    }
+
+
+@functools.lru_cache(maxsize=16)
+def _certificate_headers(key: SealKey) -> dict[str, Any]:
+    """Return ``kid``, ``x5t#S256`` and ``x5c`` of a key, computed once."""
+    cert_der = key.certificate.public_bytes(Encoding.DER)
+    chain = [key.certificate, *key.chain]
+
+    return {
         "kid": base64.b64encode(issuer_serial(key.certificate)).decode("ascii"),
         "x5t#S256": b64url(hashlib.sha256(cert_der).digest()),
         "x5c": [
             base64.b64encode(c.public_bytes(Encoding.DER)).decode("ascii")
             for c in chain
         ],
-        "iat": int(moment.timestamp()),
-        "b64": False,
-        "crit": ["b64"],
     }
 
 

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from asn1crypto import tsp
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -26,6 +25,7 @@ from joserfc import jws
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import ECKey, Key, RSAKey
 
+from ._certpath import asn1_certificate
 from ._etsi import (
     CHECK_CRYPTO,
     CHECK_SIGNATURE,
@@ -116,11 +116,16 @@ def _kid_problem(kid: Any, signer: x509.Certificate) -> str | None:
         issuers = [n.chosen for n in names if n.name == "directory_name"]
     except (ValueError, TypeError, binascii.Error):
         return None  # kid is free text in RFC 7515; only an IssuerSerial binds
-    parsed = asn1_x509.Certificate.load(signer.public_bytes(Encoding.DER))
-    if serial != signer.serial_number or all(i != parsed.issuer for i in issuers):
+    if serial != signer.serial_number:
         return (
-            f"kid names serial {shorten(serial, 40)} of another issuer; "
+            f"kid names serial {shorten(serial, 40)}; "
             f"the certificate has serial {signer.serial_number}"
+        )
+    issuer = asn1_certificate(signer).issuer
+    if all(i != issuer for i in issuers):
+        return (
+            f"kid names serial {shorten(serial, 40)} of another issuer than "
+            f"{signer.issuer.rfc4514_string()!r}"
         )
 
     return None

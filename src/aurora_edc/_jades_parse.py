@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography import x509
 
-from ._certpath import RevocationData
+from ._certpath import RevocationData, load_certificate
 from ._exceptions import VerificationError
 from ._jades import MAX_CREDENTIAL_BYTES, b64url_decode
 
@@ -175,7 +175,7 @@ def carried_certificates(parsed: JAdESDocument) -> list[x509.Certificate]:
                 texts += [v.get("x509Cert") for v in values if isinstance(v, dict)]
     for value in texts:
         try:
-            certificate = x509.load_der_x509_certificate(decode_value(value))
+            certificate = load_certificate(decode_value(value))
         except ValueError:
             logger.warning("JAdES: an unreadable certificate value was skipped")
             continue

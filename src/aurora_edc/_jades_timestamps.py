@@ -27,7 +27,7 @@ from typing import Any
 from cryptography import x509
 
 from ._certpath import RevocationData
-from ._etsi import CheckResult, SubIndication
+from ._etsi import CheckResult, Indication, SubIndication
 from ._jades_parse import JAdESDocument, decode_value
 from ._timestamp import verify_timestamp
 
@@ -58,6 +58,9 @@ def check_timestamps(
     proven: list[datetime] = []
     for kind, container, inputs in covered:
         name = f"timestamp:{kind}"
+        if not inputs:
+            results.append(_unrebuildable(name))
+            continue
         try:
             tokens = _tokens(container)
         except ValueError as exc:
@@ -75,6 +78,18 @@ def check_timestamps(
     results.extend(_order_problems(results))
 
     return results, min(proven, default=None)
+
+
+def _unrebuildable(name: str) -> CheckResult:
+    """Report an arcTst whose time-stamped data cannot be rebuilt (advisory)."""
+    return CheckResult(
+        name,
+        Indication.INDETERMINATE,
+        SubIndication.SIGNED_DATA_NOT_FOUND,
+        "earlier etsiU entries are clear JSON; rebuilding the archive "
+        "time-stamp input needs JSON canonicalisation, which is not supported",
+        advisory=True,
+    )
 
 
 def _verify_one(
@@ -130,6 +145,8 @@ def _archive_inputs(
     parsed: JAdESDocument, payload: bytes, before: list[str]
 ) -> list[bytes]:
     """Return arcTst imprint inputs (5.3.6.3.1.1): current, then v1.1.1 layout."""
+    if not all(before):
+        return []  # clear-JSON entries would need canonicalisation
     head = (
         payload
         + b"."

@@ -71,7 +71,7 @@ SIGT_DEADLINE = datetime(2025, 5, 15, tzinfo=UTC)
 
 # Names a JAdES verifier may meet in crit; only these are understood here.
 _UNDERSTOOD_CRIT = frozenset(
-    {"b64", "sigT", "adoTst", "x5t#o", "sigX5ts", "srCms", "sigPl", "srAts"}
+    {"b64", "sigT", "iat", "adoTst", "x5t#o", "sigX5ts", "srCms", "sigPl", "srAts"}
 )
 # RFC 7515 clause 4.1.11: names the JWS specifications define never go in crit.
 _RFC_NAMES = frozenset(
@@ -95,7 +95,7 @@ def verify_jades(
             certificates of a trusted-list snapshot). Without them the
             result is at best INDETERMINATE.
         at: Validation time when no time-stamp proves an earlier one;
-            default now.
+            default now; a naive time is read as UTC.
         allow_weak: Accept RSA keys under 2048 bits and SHA-1.
 
     Returns:
@@ -138,6 +138,8 @@ def verify_jades(
     checks.extend(stamps)
     details["proven_time"] = proven
 
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)  # a naive time is read as UTC
     moment = proven or at or datetime.now(UTC)
     path = validate_path(
         signer,

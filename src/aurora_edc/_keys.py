@@ -332,7 +332,7 @@ def _pem_certificates(path: Path, data: bytes) -> list[x509.Certificate]:
         return []
     try:
         return x509.load_pem_x509_certificates(data)
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:
         raise KeyMaterialError(f"{path}: unreadable PEM certificate") from exc
 
 

@@ -27,7 +27,14 @@ from pydantic import BaseModel, ValidationError
 from ._exceptions import InputError, RecordError, shorten
 from ._records import DEFAULT_LANGUAGE, Award, Organisation, Specification
 
-__all__ = ["RecordBatch", "iter_csv_awards", "load_records", "record_error"]
+__all__ = [
+    "RecordBatch",
+    "RecordStream",
+    "iter_csv_awards",
+    "load_records",
+    "record_error",
+    "stream_records",
+]
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +167,78 @@ def load_records(paths: Iterable[Path]) -> RecordBatch:
     return batch
 
 
+@dataclass
+class RecordStream:
+    """Records read incrementally: definitions at once, award items on demand.
+
+    Iterating yields every award item in input order (the awards of the JSON
+    and YAML files in file order, then the rows of each CSV roster), each a
+    :class:`SourcedAward` or the :class:`RecordError` of an invalid item; a
+    CSV roster is read row by row, so its size does not matter. Iterating
+    again reads the files again.
+
+    Attributes:
+        definitions: Organisations and specifications, with the errors of the
+            invalid ones; its ``awards`` stay empty.
+
+    """
+
+    definitions: RecordBatch
+    documents: list[tuple[Path, dict[str, Any], dict[str, Any]]]
+    csv_files: list[Path]
+
+    def __iter__(self) -> Iterator[SourcedAward | RecordError]:
+        for path, sections, context in self.documents:
+            yield from _document_awards(path, sections, context)
+        for path in self.csv_files:
+            yield from iter_csv_awards(path)
+
+    def count(self) -> int:
+        """Return the number of award items, counting CSV rows without reading them.
+
+        Raises:
+            InputError: A CSV file cannot be read.
+
+        """
+        total = sum(
+            len(sections.get("awards") or []) for _, sections, _ in self.documents
+        )
+        for path in self.csv_files:
+            try:
+                with path.open(newline="", encoding="utf-8-sig") as handle:
+                    total += max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+            except (OSError, UnicodeDecodeError, csv.Error) as exc:
+                raise InputError(f"unreadable CSV: {exc}", source=str(path)) from exc
+
+        return total
+
+
+def stream_records(paths: Iterable[Path]) -> RecordStream:
+    """Read the definitions of record files now and their awards on demand.
+
+    Args:
+        paths: JSON, YAML or CSV files; CSV rows are awards.
+
+    Returns:
+        The stream; see :class:`RecordStream`.
+
+    Raises:
+        InputError: A JSON or YAML file cannot be read or parsed at all.
+
+    """
+    stream = RecordStream(RecordBatch(), [], [])
+    for path in paths:
+        if path.suffix.lower() == ".csv":
+            stream.csv_files.append(path)
+            continue
+        sections, context = _add_definitions(
+            stream.definitions, path, _read_document(path)
+        )
+        stream.documents.append((path, sections, context))
+
+    return stream
+
+
 def _read_document(path: Path) -> Any:
     try:
         if path.stat().st_size > _MAX_RECORD_FILE:
@@ -189,6 +268,19 @@ def _read_document(path: Path) -> Any:
 
 
 def _add_document(batch: RecordBatch, path: Path, document: Any) -> None:
+    sections, context = _add_definitions(batch, path, document)
+    for item in _document_awards(path, sections, context):
+        batch.inputs += 1
+        if isinstance(item, RecordError):
+            batch.errors.append(item)
+        else:
+            batch.awards.append(item)
+
+
+def _add_definitions(
+    batch: RecordBatch, path: Path, document: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Keep a document's organisations and specifications; return its sections."""
     if not isinstance(document, dict):
         raise InputError(
             "a record file holds a mapping (record set, specification or award)",
@@ -228,9 +320,15 @@ def _add_document(batch: RecordBatch, path: Path, document: Any) -> None:
             Specification, item, context, f"{path.name}:specifications[{index}]"
         )
         _keep(batch, found, batch.specifications)
+
+    return sections, context
+
+
+def _document_awards(
+    path: Path, sections: dict[str, Any], context: dict[str, Any]
+) -> Iterator[SourcedAward | RecordError]:
     local_specs = sections.get("specifications") or []
     for index, item in enumerate(sections.get("awards") or []):
-        batch.inputs += 1
         source = f"{path.name}:awards[{index}]"
         if (
             isinstance(item, dict)
@@ -240,10 +338,7 @@ def _add_document(batch: RecordBatch, path: Path, document: Any) -> None:
             # An award without a specification is of its own file's only one.
             item = {**item, "specification": (local_specs[0] or {}).get("id")}
         award = _validate(Award, item, context, source)
-        if isinstance(award, RecordError):
-            batch.errors.append(award)
-        else:
-            batch.awards.append(SourcedAward(source, award))
+        yield award if isinstance(award, RecordError) else SourcedAward(source, award)
 
 
 def _keep(batch: RecordBatch, found: Any, into: dict[str, Any]) -> None:

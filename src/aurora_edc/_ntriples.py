@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from rdflib import Literal as RDFLiteral
@@ -94,8 +94,7 @@ def node_ntriples(node: Node) -> str:
         predicate = _iri(definition.iri)
         for item in value if isinstance(value, list) else [value]:
             lines.extend(
-                f"{subject} {predicate} {obj} .\n"
-                for obj in _objects(item, definition)
+                f"{subject} {predicate} {obj} .\n" for obj in _objects(item, definition)
             )
 
     return "".join(lines)
@@ -133,11 +132,12 @@ class NTriplesBatch:
         self._parts: list[str] = []
         self.size = 0
 
-    def add(self, credential: Node) -> bool:
+    def add(self, credential: Node, extra: str = "") -> bool:
         """Add a credential unless it conflicts with one already added.
 
         Args:
             credential: Root node.
+            extra: More N-Triples lines that belong to this credential only.
 
         Returns:
             False, leaving the batch unchanged, when a node id of this
@@ -145,6 +145,8 @@ class NTriplesBatch:
 
         """
         own = self._collect(credential)
+        if extra:
+            own[f"\x00extra\x00{credential.id}"] = extra
         for node_id, lines in own.items():
             known = self._lines.get(node_id)
             if known is not None and known != lines:

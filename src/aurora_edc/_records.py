@@ -197,7 +197,9 @@ def _aurora_code(name: str) -> AfterValidator:
 
 
 SDG = Annotated[str, BeforeValidator(_as_text), _aurora_code("sdg")]
-KeyCompetence = Annotated[str, BeforeValidator(_as_text), _aurora_code("key-competence")]
+KeyCompetence = Annotated[
+    str, BeforeValidator(_as_text), _aurora_code("key-competence")
+]
 
 
 class _Record(BaseModel):

@@ -8,10 +8,12 @@ which is resolved offline through the artefact catalogue (``closure``), so
 ``edc-accredited`` means accredited + generic-full + generic-no-cv, as the EC
 intends. Shapes are parsed once per process per set of files.
 
-pySHACL is the engine (the reference implementation); the ``engine`` argument
-leaves room for another. Each ``sh:ValidationResult`` becomes a
-:class:`~aurora_edc.Finding`, and the findings of the JSON-LD reading (keys the
-context drops, defects of the EDC context) join them in one report.
+pySHACL is the reference engine; ``engine="pyrudof"`` screens each credential
+with pyrudof (:mod:`aurora_edc._shacl_rudof`) and calls pySHACL only when
+pyrudof reports a result, so every reported result comes from pySHACL. Each
+``sh:ValidationResult`` becomes a :class:`~aurora_edc.Finding`, and the findings
+of the JSON-LD reading (keys the context drops, defects of the EDC context)
+join them in one report.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from ._exceptions import (
 from ._jsonld import CredentialGraph, compensate_context_defects, parse_credential
 from ._report import Finding, ValidationReport
 from ._shacl_results import compact_iri, finding_order, findings_from_report, locate
+from ._shacl_rudof import rudof_session
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -61,7 +64,7 @@ CredentialData = (
 )
 
 DEFAULT_PROFILE = "edc-generic-full"
-ENGINES = ("pyshacl",)
+ENGINES = ("pyshacl", "pyrudof")
 
 _AP = "http://data.europa.eu/snb/model/ap/"
 
@@ -122,9 +125,15 @@ _BUILTIN: dict[str, ShapeProfile] = {
 }
 
 
+# Profiles built at first use from a configuration: name -> loader module.
+# ``aurora``: the Aurora micro-credential shapes, rules generated from the
+# Aurora configuration, and edc-generic-full (aurora_edc._aurora_shacl).
+_CONFIGURED = {"aurora": "https://w3id.org/aurora-edc/ap/aurora-microcredential"}
+
+
 def profile_names() -> tuple[str, ...]:
     """Return the names of the built-in SHACL profiles, the default first."""
-    others = sorted(name for name in _BUILTIN if name != DEFAULT_PROFILE)
+    others = sorted([*(n for n in _BUILTIN if n != DEFAULT_PROFILE), *_CONFIGURED])
 
     return (DEFAULT_PROFILE, *others)
 
@@ -145,6 +154,10 @@ def get_profile(profile: str | ShapeProfile) -> ShapeProfile:
     if isinstance(profile, ShapeProfile):
         return profile
     name = profile.removeprefix(_AP).rstrip("/")
+    if name in _CONFIGURED or profile in _CONFIGURED.values():
+        from ._aurora_shacl import aurora_profile
+
+        return aurora_profile()
     if name not in _BUILTIN:
         raise UnknownProfileError(
             f"unknown SHACL profile {profile!r}; expected one of "
@@ -216,12 +229,14 @@ class SHACLValidator:
     Args:
         profile: Profile name (see :func:`profile_names`), EC profile IRI, or
             a :class:`ShapeProfile`.
-        engine: SHACL engine; only ``pyshacl`` for now.
+        engine: ``pyshacl`` (the reference), or ``pyrudof``: pyrudof screens,
+            and pySHACL reports whenever pyrudof finds anything.
         catalogue: Where shapes and contexts come from; the default catalogue.
 
     Raises:
         UnknownProfileError: The profile name is unknown.
-        ArtefactError: A shape file is missing, altered, or not Turtle.
+        ArtefactError: A shape file is missing, altered, or not Turtle, or
+            the pyrudof engine is asked for without pyrudof installed.
         ValueError: The engine is not one of :data:`ENGINES`.
 
     """
@@ -241,6 +256,10 @@ class SHACLValidator:
         self.engine = engine
         self._catalogue = catalogue or default_catalogue()
         self.shapes = _shapes_graph(self.profile, self._catalogue)
+        self._rudof_files = None
+        if engine == "pyrudof":
+            self._rudof_files = _shape_files(self.profile, self._catalogue)
+            rudof_session(self._rudof_files, self.profile.name)
 
     def validate(
         self,
@@ -270,7 +289,13 @@ class SHACLValidator:
         graph, fixes = compensate_context_defects(credential.graph)
 
         started = time.perf_counter()
-        results = _run_pyshacl(graph, self.shapes, self.profile.name, credential.source)
+        results = []
+        if self._rudof_files is None or rudof_session(
+            self._rudof_files, self.profile.name
+        ).results(graph.serialize(format="nt"), source=credential.source):
+            results = _run_pyshacl(
+                graph, self.shapes, self.profile.name, credential.source
+            )
         log.debug(
             "%s against %s: %d results in %.0f ms",
             credential.source,
@@ -299,7 +324,7 @@ def credential_report(
         profile: Profile name, EC profile IRI or :class:`ShapeProfile`.
         source: Label used in the report; defaults to the path.
         format: ``json-ld``, ``turtle`` or ``nt``, overriding the suffix.
-        engine: SHACL engine; only ``pyshacl`` for now.
+        engine: SHACL engine: ``pyshacl`` or ``pyrudof``.
         catalogue: Where shapes and contexts come from; the default catalogue.
 
     Returns:

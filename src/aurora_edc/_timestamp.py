@@ -16,6 +16,8 @@ count as proof of existence.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import hashlib
 import logging
 import secrets
@@ -28,8 +30,9 @@ import httpx
 import rfc3161_client
 from asn1crypto import algos, cms, core, tsp
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 
-from ._certpath import RevocationData, validate_path
+from ._certpath import RevocationData, load_certificate, validate_path
 from ._etsi import CheckResult, SubIndication
 from ._exceptions import TimestampAuthorityError, shorten
 
@@ -105,10 +108,19 @@ def _imprint(hash_algorithm: str, digest: bytes) -> tsp.MessageImprint:
     return tsp.MessageImprint({"hash_algorithm": algorithm, "hashed_message": digest})
 
 
+@functools.cache
+def _client() -> httpx.Client:
+    """One HTTP client per process: building one loads the CA bundle (~30 ms)."""
+    client = httpx.Client(follow_redirects=False)
+    atexit.register(client.close)
+
+    return client
+
+
 def _post(url: str, body: bytes, timeout: float) -> bytes:
     """POST a TimeStampReq and return the raw response body."""
     try:
-        response = httpx.post(
+        response = _client().post(
             url, content=body, headers={"Content-Type": _QUERY}, timeout=timeout
         )
     except httpx.HTTPError as exc:
@@ -183,9 +195,10 @@ def _tst_info(token: bytes) -> tsp.TSTInfo:
     encap = content["content"]["encap_content_info"]
     if encap["content_type"].native != "tst_info":
         raise ValueError("SignedData does not hold a TSTInfo")
-    info = encap["content"].parsed
-    if not isinstance(info, tsp.TSTInfo):
-        raise ValueError("unreadable TSTInfo")
+    # Parse the octets explicitly: asn1crypto's lazy ``parsed`` depends on
+    # which fields were read before.
+    info = tsp.TSTInfo.load(encap["content"].contents)
+    _ = info["gen_time"].native  # force parsing: malformed input fails here
 
     return info
 
@@ -246,14 +259,39 @@ def verify_timestamp(
 
     """
     try:
-        info = _tst_info(token)
-        response = _wrap(token)
-    except (ValueError, TypeError, rfc3161_client.VerificationError) as exc:
-        failure = CheckResult.failed(
-            name, SubIndication.FORMAT_FAILURE, f"unreadable token: {exc}"
+        return _verify(
+            token, message, name, trust, certificates, revocation, allow_weak
         )
+    except _MALFORMED as exc:
+        # asn1crypto, cryptography and rfc3161-client parse lazily: a broken
+        # field may surface at any step.
+        detail = f"unreadable token: {shorten(str(exc), 160)}"
+        failure = CheckResult.failed(name, SubIndication.FORMAT_FAILURE, detail)
         return TimestampVerification(failure)
 
+
+_MALFORMED = (
+    ValueError,
+    TypeError,
+    KeyError,
+    StopIteration,
+    UnsupportedAlgorithm,
+    rfc3161_client.VerificationError,
+)
+
+
+def _verify(
+    token: bytes,
+    message: bytes,
+    name: str,
+    trust: Sequence[x509.Certificate],
+    certificates: Sequence[x509.Certificate],
+    revocation: RevocationData | None,
+    allow_weak: bool,
+) -> TimestampVerification:
+    """Run the checks in order; malformed parts raise one of ``_MALFORMED``."""
+    info = _tst_info(token)
+    response = _wrap(token)
     found = _Found.of(info, response, certificates)
     imprint = _check_imprint(name, info, message, allow_weak)
     if imprint is not None:
@@ -304,8 +342,7 @@ class _Found:
         extra: Sequence[x509.Certificate],
     ) -> _Found:
         embedded = tuple(
-            x509.load_der_x509_certificate(der)
-            for der in sorted(response.signed_data.certificates)
+            load_certificate(der) for der in sorted(response.signed_data.certificates)
         )
         pool = embedded + tuple(c for c in extra if c not in embedded)
         signer = next(iter(response.signed_data.signer_infos))
@@ -391,7 +428,7 @@ def _check_signature(
     digest = info["message_imprint"]["hashed_message"].native
     try:
         builder.build().verify(response, digest)
-    except rfc3161_client.VerificationError as exc:
+    except (rfc3161_client.VerificationError, ValueError) as exc:
         return _signature_failure(name, str(exc))
 
     return None

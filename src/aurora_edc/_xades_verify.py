@@ -26,6 +26,7 @@ input re-read.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -37,12 +38,7 @@ from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, Signatur
 from signxml.exceptions import InvalidInput, SignXMLException
 from signxml.xades.xades import XAdESSignatureConfiguration
 
-from ._certpath import (
-    RevocationData,
-    qualification_check,
-    qualification_claims,
-    validate_path,
-)
+from ._certpath import RevocationData, validate_path
 from ._etsi import (
     CHECK_FORMAT,
     CHECK_REFERENCES,
@@ -56,6 +52,7 @@ from ._etsi import (
 )
 from ._exceptions import VerificationError
 from ._keys import organization_identifier
+from ._qualification import qualification_check, qualification_claims
 from ._timestamp import TimestampVerification, verify_timestamp
 from ._xades import DS, parse_document
 from ._xades_checks import (
@@ -99,7 +96,7 @@ def verify_xades(
         trust: Trust anchors (e.g. from an EU trusted-list snapshot). Nothing
             else is trusted, in particular no certificate the seal carries.
         at: Validation time when no timestamp proves an earlier one;
-            timezone-aware; default now.
+            default now; a naive value is read as UTC.
         allow_weak: Accept SHA-1 digests and signatures and RSA keys of 1024
             to 2047 bits (reported, and logged as a warning).
 
@@ -110,10 +107,17 @@ def verify_xades(
     Raises:
         UnsafeXMLError: The input breaks the hardened parser's rules.
         InputError: Not well-formed, or not an ELM 1.2 document.
+        VerificationError: The document carries no ds:Signature at all.
 
     """
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)  # a naive time is read as UTC, as for JAdES
     moment = (at or datetime.now(UTC)).astimezone(UTC)
     root = parse_document(data, source="<sealed xml>")
+    if next(root.iter(f"{{{DS}}}Signature"), None) is None:
+        raise VerificationError(
+            "no ds:Signature in the document: expected a sealed ELM 1.2 document"
+        )
     try:
         parts = read_structure(root)
     except FormatError as exc:
@@ -343,9 +347,16 @@ class _Verification:
     def _path(
         self, signer: x509.Certificate, stamps: list[TimestampVerification]
     ) -> None:
-        """Validate the seal certificate's path at the best signature time."""
+        """Validate the seal certificate's path at the best signature time.
+
+        That is the earliest genTime of a SignatureTimeStamp whose imprint and
+        TSA signature are valid, trusted or not: an untrusted TSA leaves its
+        timestamp layer INDETERMINATE (so the seal cannot pass), while the
+        path still says whether the chain was complete and valid then.
+        """
         valid = [t for t in _valid_times(stamps) if t <= self.at]
         moment = min(valid, default=self.at)
+        trusted = any(s.trusted and s.gen_time == moment for s in stamps)
         stamp_certs = tuple(c for s in stamps for c in s.certificates)
         result = validate_path(
             signer,
@@ -356,7 +367,11 @@ class _Verification:
             usage="seal",
             allow_weak=self.allow_weak,
         )
-        self.checks.extend([result.path, result.trust])
+        path = result.path
+        if valid and not trusted:
+            note = "; time from a time-stamp whose TSA is not trusted"
+            path = dataclasses.replace(path, detail=path.detail + note)
+        self.checks.extend([path, result.trust])
         self.anchor = result.anchor if result.trust.ok else None
         self.checks.append(qualification_check(signer))
 

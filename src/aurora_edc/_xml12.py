@@ -35,6 +35,7 @@ from lxml import etree
 
 from ._build import node_id
 from ._elm import LangMap, Node, format_datetime
+from ._exceptions import InputError
 from ._report import ValidationReport
 from ._xades import CRED, DS, SNB, VP
 from ._xml12_checks import content_findings
@@ -149,21 +150,16 @@ def elm12_tree(
         The document, with an empty ``proof`` for the seal.
 
     Raises:
-        ValueError: The node is not a credential (no ``credentialSubject``).
+        InputError: The node is not a credential (no issuer or
+            ``credentialSubject`` node).
 
     """
     form = form or elm12_form(credential)
     schema = elm12_schema(credential, form)
     parties = _parties(credential, form)
     if form is ELM12Form.MANDATED:
-        root = etree.Element(f"{{{VP}}}verifiablePresentation", nsmap=_nsmap(VP))
+        root = _presentation(credential, parties)
         _location(root, VP, schema)
-        root.set("id", node_id("presentation", credential.id))
-        code(root, f"{{{VP}}}type", _MANDATED_TYPE)
-        if parties.sealer is not None:
-            organization(root, f"{{{VP}}}issuer", parties.sealer)
-        root.append(_credential(credential, parties.issuer, proof=False))
-        element(root, f"{{{VP}}}proof")
     else:
         root = _credential(credential, parties.issuer, proof=True)
         _location(root, SNB, schema)
@@ -184,6 +180,9 @@ def elm12_bytes(
 
     Returns:
         The XML bytes, with an XML declaration.
+
+    Raises:
+        InputError: The node is not a credential.
 
     """
     tree = elm12_tree(credential, form=form)
@@ -219,8 +218,13 @@ def elm12_report(
     report = xml_report(data, source_name=source_name)
     supplement = _profile_iri(credential) == _DIPLOMA_SUPPLEMENT
     notes = tuple(content_findings(credential, diploma_supplement=supplement))
-    for finding in notes:
-        log.warning("%s: %s", source_name, finding.message)
+    if notes:
+        log.warning(
+            "%s: %d fact(s) of the credential left out of or missing from its "
+            "ELM 1.2 document; see the report's elm12 findings",
+            source_name,
+            len(notes),
+        )
 
     return ValidationReport(report.source, report.profile, report.findings + notes)
 
@@ -240,12 +244,27 @@ def _location(root: etree._Element, namespace: str, schema: str) -> None:
 def _parties(credential: Node, form: ELM12Form) -> _Parties:
     issuer = credential.get("issuer")
     if not isinstance(issuer, Node):
-        raise ValueError(f"{credential.id}: no issuer node; not a credential")
+        raise InputError(
+            "no issuer node; expected the root of a credential", source=credential.id
+        )
     if form is ELM12Form.DIRECT:
         return _Parties(issuer, None)
     bodies = _awarding_bodies(credential)
 
     return _Parties(bodies[0] if bodies else issuer, issuer)
+
+
+def _presentation(credential: Node, parties: _Parties) -> etree._Element:
+    """``vp:verifiablePresentation``: type, sealer, the credential, ``vp:proof``."""
+    root = etree.Element(f"{{{VP}}}verifiablePresentation", nsmap=_nsmap(VP))
+    root.set("id", node_id("presentation", credential.id))
+    code(root, f"{{{VP}}}type", _MANDATED_TYPE)
+    if parties.sealer is not None:
+        organization(root, f"{{{VP}}}issuer", parties.sealer)
+    root.append(_credential(credential, parties.issuer, proof=False))
+    element(root, f"{{{VP}}}proof")
+
+    return root
 
 
 def _credential(credential: Node, issuer: Node, *, proof: bool) -> etree._Element:
@@ -266,7 +285,9 @@ def _credential(credential: Node, issuer: Node, *, proof: bool) -> etree._Elemen
     refs.accredited = bodies[0] if bodies else issuer
     texts(root, "title", _title(credential, display))
     description = display.get("description")
-    texts(root, "description", description if isinstance(description, LangMap) else None)
+    texts(
+        root, "description", description if isinstance(description, LangMap) else None
+    )
     _subject(root, credential, refs)
     refs.write(root)
     if proof:
@@ -313,7 +334,10 @@ def _subject(root: etree._Element, credential: Node, refs: References) -> None:
     """``credentialSubject`` (``PersonType``) with its achievements."""
     person = credential.get("credentialSubject")
     if not isinstance(person, Node):
-        raise ValueError(f"{credential.id}: no credentialSubject; not a credential")
+        raise InputError(
+            "no credentialSubject node; expected the root of a credential",
+            source=credential.id,
+        )
     holder = element(root, "credentialSubject", id=person.id)
     for item in nodes(person, "identifier"):
         identifier(holder, "identifier", item)
@@ -322,10 +346,14 @@ def _subject(root: etree._Element, credential: Node, refs: References) -> None:
     national = person.get("nationalID")
     if isinstance(national, Node):
         spatial = country_code(national.get("spatial")) or ""
-        element(holder, "nationalId", str(national.get("notation") or ""),
-                spatialID=spatial)
-    for prop, name in (("fullName", "fullName"), ("givenName", "givenNames"),
-                       ("familyName", "familyName")):
+        element(
+            holder, "nationalId", str(national.get("notation") or ""), spatialID=spatial
+        )
+    for prop, name in (
+        ("fullName", "fullName"),
+        ("givenName", "givenNames"),
+        ("familyName", "familyName"),
+    ):
         value = person.get(prop)
         if isinstance(value, LangMap) or name != "fullName":
             texts(holder, name, value if isinstance(value, LangMap) else LangMap({}))
@@ -344,8 +372,11 @@ def _claims(credential: Node) -> list[Node]:
     if not isinstance(person, Node):
         return []
 
-    return [claim for claim in nodes(person, "hasClaim")
-            if "LearningAchievement" in claim.types]
+    return [
+        claim
+        for claim in nodes(person, "hasClaim")
+        if "LearningAchievement" in claim.types
+    ]
 
 
 def _awarding_bodies(credential: Node) -> list[Node]:
@@ -362,4 +393,3 @@ def _profile_iri(credential: Node) -> str | None:
     profile = credential.get("credentialProfiles")
 
     return profile.id if isinstance(profile, Node) else None
-

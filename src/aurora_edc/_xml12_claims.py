@@ -33,6 +33,7 @@ from ._xml12_parts import (
     date_time,
     element,
     homepage,
+    items,
     nodes,
     note,
     note_text,
@@ -65,9 +66,10 @@ class References:
 
     Attributes:
         sections: Section name -> (node id -> element), in first-use order.
-        accredited: The organisation each specification-level accreditation
-            accredits (ELM 1.2 requires one; the ELM v3 model does not say):
-            the first awarding body.
+        accredited: The organisation a specification's accreditations
+            accredit when no awarding body of its achievement is known (ELM 1.2
+            requires one; the ELM v3 model does not say): the credential's first
+            awarding body.
 
     """
 
@@ -92,7 +94,9 @@ class References:
         """Add an organisation to ``agentReferences``; return its id."""
 
         def build(holder: etree._Element) -> None:
-            own = [self.accreditation(item, org) for item in nodes(org, "accreditation")]
+            own = [
+                self.accreditation(item, org) for item in nodes(org, "accreditation")
+            ]
             organization(holder, "organization", org, own)
 
         return self.add("agentReferences", org, build)
@@ -114,20 +118,37 @@ class References:
 
 
 def achievement(parent: etree._Element, claim: Node, refs: References) -> None:
-    """Append a ``learningAchievement`` for a ``LearningAchievement`` node."""
+    """Append a ``learningAchievement``, its parts nested in ``hasPart``."""
     holder = element(parent, "learningAchievement", id=claim.id)
     texts(holder, "title", _text(claim, "title"))
     note(holder, "description", _text(claim, "description"))
+    _notes(holder, claim)
     for proof in nodes(claim, "provenBy"):
         _assessment(holder, proof, refs)
     for activity in nodes(claim, "influencedBy"):
         _activity(holder, activity, refs)
     process = claim.get("awardedBy")
+    bodies = []
     if isinstance(process, Node):
         element(holder, "wasAwardedBy", idref=_awarding(process, refs))
+        bodies = nodes(process, "awardingBody")
+    parts = [
+        part for part in nodes(claim, "hasPart") if "LearningAchievement" in part.types
+    ]
+    if parts:
+        wrapper = element(holder, "hasPart")
+        for part in parts:
+            achievement(wrapper, part, refs)
     spec = claim.get("specifiedBy")
     if isinstance(spec, Node):
-        element(holder, "specifiedBy", idref=_specification(spec, refs))
+        accredited = bodies[0] if bodies else refs.accredited
+        element(holder, "specifiedBy", idref=_specification(spec, refs, accredited))
+
+
+def _notes(holder: etree._Element, node: Node) -> None:
+    """One ``additionalNote`` per ``Note`` of the node's ``additionalNote``."""
+    for item in items(node, "additionalNote"):
+        note(holder, "additionalNote", note_text(item))
 
 
 def _text(node: Node, name: str) -> LangMap | None:
@@ -224,17 +245,25 @@ def _scoring(scheme: Node, refs: References) -> str:
     return refs.add("scoringSchemeReferences", scheme, build)
 
 
-def _specification(spec: Node, refs: References) -> str:
-    """Add the ``qualification`` (or ``learningSpecification``); return its id."""
+def _specification(spec: Node, refs: References, accredited: Node | None) -> str:
+    """Add the ``qualification`` (or ``learningSpecification``); return its id.
+
+    ``accredited`` is the organisation the specification's accreditations
+    accredit: the awarding body of the achievement it specifies.
+    """
     kind = "qualification" if "Qualification" in spec.types else "learningSpecification"
 
     def build(holder: etree._Element) -> None:
         entry = element(holder, kind, id=spec.id)
         _specification_common(entry, spec, refs)
+        accreditations = _accreditations(spec, accredited, refs)
         if kind == "qualification":
-            _qualification_tail(entry, spec, refs)
-        else:
-            _accreditations(spec, refs)
+            _qualification_tail(entry, spec, accreditations)
+        parts = [
+            _specification(part, refs, accredited) for part in nodes(spec, "hasPart")
+        ]
+        for reference in parts:
+            element(entry, "hasPart", idref=reference)
 
     return refs.add("learningSpecificationReferences", spec, build)
 
@@ -244,10 +273,12 @@ def _specification_common(entry: etree._Element, spec: Node, refs: References) -
     codes(entry, "type", spec, "dcType")
     texts(entry, "title", _text(spec, "title"))
     note(entry, "description", _text(spec, "description"))
+    _notes(entry, spec)
     summary = note_text(spec.get("learningOutcomeSummary"))
     note(entry, "additionalNote", summary, "Learning outcomes", _LEARNING_OUTCOMES)
     homepage(entry, "homepage", spec, "homepage")
     codes(entry, "hasISCED-FCode", spec, "thematicArea")
+    codes(entry, "hasEducationSubject", spec, "educationSubject")
     _duration(entry, "volumeOfLearning", spec, "volumeOfLearning")
     _credits(entry, spec)
     if "Qualification" not in spec.types:
@@ -267,22 +298,25 @@ def _specification_common(entry: etree._Element, spec: Node, refs: References) -
         element(entry, "assessmentSpecification", idref=_assessment_spec(proof, refs))
 
 
-def _qualification_tail(entry: etree._Element, spec: Node, refs: References) -> None:
+def _qualification_tail(
+    entry: etree._Element, spec: Node, accreditations: list[str]
+) -> None:
     partial = spec.get("isPartialQualification")
     if isinstance(partial, bool):
         element(entry, "isPartialQualification", "true" if partial else "false")
     code(entry, "eqfLevel", spec.get("eqfLevel"))
     codes(entry, "nqfLevel", spec, "nqfLevel")
-    for reference in _accreditations(spec, refs):
+    for reference in accreditations:
         element(entry, "hasAccreditation", idref=reference)
 
 
-def _accreditations(spec: Node, refs: References) -> list[str]:
-    accredited = refs.accredited
-    if accredited is None:
+def _accreditations(spec: Node, accredited: Node | None, refs: References) -> list[str]:
+    """Add the specification's accreditations; ELM 1.2 needs the accredited body."""
+    target = accredited or refs.accredited
+    if target is None:
         return []
 
-    return [refs.accreditation(item, accredited) for item in nodes(spec, "accreditation")]
+    return [refs.accreditation(item, target) for item in nodes(spec, "accreditation")]
 
 
 def _duration(entry: etree._Element, name: str, node: Node, prop: str) -> None:
@@ -293,10 +327,15 @@ def _duration(entry: etree._Element, name: str, node: Node, prop: str) -> None:
 
 def _credits(entry: etree._Element, spec: Node) -> None:
     """``hasECTSCreditPoints`` for ECTS, ``hasCreditPoints`` for ECVET."""
-    points = [(credit.get("framework"), credit.get("point"))
-              for credit in nodes(spec, "creditPoint")]
-    found = [(framework.id, point) for framework, point in points
-             if isinstance(framework, Node) and isinstance(point, str)]
+    points = [
+        (credit.get("framework"), credit.get("point"))
+        for credit in nodes(spec, "creditPoint")
+    ]
+    found = [
+        (framework.id, point)
+        for framework, point in points
+        if isinstance(framework, Node) and isinstance(point, str)
+    ]
     for framework_id, point in found:
         if framework_id == _ECTS:
             element(entry, "hasECTSCreditPoints", point)
@@ -315,4 +354,3 @@ def _outcome(outcome: Node, refs: References) -> str:
         codes(entry, "relatedEscoSkill", outcome, "relatedESCOSkill")
 
     return refs.add("learningOutcomeReferences", outcome, build)
-

@@ -47,8 +47,8 @@ __all__ = [
     "identifier",
     "items",
     "language_code",
-    "media",
     "lost_languages",
+    "media",
     "nodes",
     "note",
     "note_text",
@@ -56,10 +56,13 @@ __all__ = [
     "texts",
 ]
 
-ELM12_LANGUAGES = frozenset(
-    "bg cs da de el en es et fi fr ga hr hu is it lt lv mk mt nl no pl pt ro sk sl "
-    "sr sv tr".split()
-)
+# fmt: off
+ELM12_LANGUAGES = frozenset((
+    "bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu",
+    "is", "it", "lt", "lv", "mk", "mt", "nl", "no", "pl", "pt", "ro", "sk", "sl",
+    "sr", "sv", "tr",
+))
+# fmt: on
 """The languages ``LanguageCharCodeEnumType`` admits for texts and languages."""
 
 # Primary subtags that are written as another admitted code: Norwegian
@@ -262,6 +265,9 @@ def code(parent: etree._Element, name: str, concept: Value | None) -> None:
     scheme = concept.get("inScheme")
     scheme_id = scheme.id if isinstance(scheme, Node) else ""
     framework = _FRAMEWORK_URL.get(scheme_id, scheme_id)
+    if not framework.startswith(("http://", "https://")):
+        # DocumentURLType: a scheme that is no web address cannot be named.
+        return
     attributes = {"targetFrameworkUrl": framework}
     notation = concept.get("notation")
     if isinstance(notation, str):

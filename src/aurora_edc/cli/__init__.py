@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import typer
 
-from . import _artefacts, _handoff, _issue, _offer, _seal, _validate, _verify
+from . import (
+    _artefacts,
+    _catalogue,
+    _check,
+    _handoff,
+    _issue,
+    _offer,
+    _seal,
+    _validate,
+    _verify,
+)
 
 __all__ = ["app", "main"]
 
@@ -25,6 +35,8 @@ app.add_typer(_artefacts.app, name="artefacts")
 app.add_typer(_handoff.app, name="handoff")
 app.add_typer(_offer.app, name="offer")
 app.command("issue")(_issue.issue)
+app.command("catalogue")(_catalogue.catalogue)
+app.command("check")(_check.check)
 app.command("schema")(_issue.schema)
 app.command("validate")(_validate.validate)
 app.command("seal")(_seal.seal)

@@ -1,0 +1,266 @@
+"""The ``aurora`` SHACL profile: static Aurora shapes, generated level rules, EDC.
+
+The profile validates a credential against three sources together (W3C SHACL
+§3 Validation):
+
+1. ``shapes/aurora-microcredential.ttl`` (shipped in the package as
+   ``data/shapes/aurora-microcredential.ttl``): the Annex I elements of the
+   2022 Council Recommendation on micro-credentials, and the awarding body and
+   quality assurance of each component of a joint micro-credential;
+2. shapes generated here from the :class:`~aurora_edc.AuroraConfig`, so the
+   configuration stays the only source of its numbers: one property shape per
+   criterion that the minimum Aurorisation level requires (SHACL §4.7.3
+   ``sh:qualifiedValueShape``/``sh:qualifiedMinCount``, counting the distinct
+   concepts of the criterion's vocabularies), an advisory rule on transversal
+   competences, and the typical size in ECTS credits (SHACL §5 SPARQL-based
+   constraint, because ``elm:point`` is an ``xsd:string``);
+3. ``edc-generic-full`` and its imports, from the artefact catalogue.
+
+The generated shapes are written to the user cache (``generated/`` beside the
+artefacts), named by their SHA-256, and rewritten whenever their content
+differs, so every SHACL engine reads them as it reads the other files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterable
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+
+from ._aurora import AURORA_CRITERIA, SHAPES_NS
+from ._aurora_config import LEVEL_CRITERIA, AuroraConfig, default_aurora_config
+from ._catalogue import CACHE_ENV
+from ._exceptions import ArtefactError
+from ._shacl import ShapeProfile
+
+__all__ = ["AURORA_PROFILE", "aurora_profile", "aurora_shapes_path", "generated_shapes"]
+
+log = logging.getLogger(__name__)
+
+AURORA_PROFILE = "aurora"
+_EDC_FULL = "http://data.europa.eu/snb/model/ap/edc-generic-full"
+_ECTS = "http://data.europa.eu/snb/education-credit/6fcec5c5af"
+_NAMES = {criterion.id: criterion.name for criterion in AURORA_CRITERIA}
+_ALIGNMENT_PATH = (
+    "( cred:credentialSubject elm:hasClaim elm:specifiedBy elm:educationSubject )"
+)
+_SKILL_PATH = (
+    "( cred:credentialSubject elm:hasClaim elm:specifiedBy [ sh:zeroOrMorePath "
+    "elm:hasPart ] elm:learningOutcome elm:relatedSkill )"
+)
+_PATHS = {
+    "hub": _ALIGNMENT_PATH,
+    "sdg": _ALIGNMENT_PATH,
+    "key-competence": _SKILL_PATH,
+    "transversal-competence": _SKILL_PATH,
+}
+_PREFIXES = """\
+@prefix aurora: <{ns}> .
+@prefix cred:   <https://www.w3.org/2018/credentials#> .
+@prefix elm:    <http://data.europa.eu/snb/model/elm/> .
+@prefix sh:     <http://www.w3.org/ns/shacl#> .
+@prefix skos:   <http://www.w3.org/2004/02/skos/core#> .
+"""
+
+
+def aurora_shapes_path() -> Path:
+    """Return the packaged ``aurora-microcredential.ttl`` (the static shapes).
+
+    Raises:
+        ArtefactError: The package was installed without its data files.
+
+    """
+    folder = resources.files("aurora_edc").joinpath("data/shapes")
+    path = Path(str(folder)) / "aurora-microcredential.ttl"
+    if not path.is_file():
+        raise ArtefactError(f"the Aurora shapes are missing from the package: {path}")
+
+    return path
+
+
+def aurora_profile(config: AuroraConfig | None = None) -> ShapeProfile:
+    """Return the ``aurora`` SHACL profile for a configuration.
+
+    Args:
+        config: Levels, size and vocabularies; the default configuration
+            (``$AURORA_EDC_AURORA_CONFIG`` or the shipped file) when ``None``.
+
+    Returns:
+        The profile: static Aurora shapes, the shapes generated from
+        ``config``, and the ``edc-generic-full`` closure.
+
+    Raises:
+        InputError: The configuration is unusable.
+        ArtefactError: The shapes cannot be found or written.
+
+    """
+    config = config or default_aurora_config()
+    generated = _write_generated(generated_shapes(config))
+
+    return ShapeProfile(
+        AURORA_PROFILE,
+        (aurora_shapes_path(), generated, _EDC_FULL),
+        "Aurora micro-credential: Annex I, Aurorisation level, size, joint "
+        "components; plus edc-generic-full",
+    )
+
+
+def generated_shapes(config: AuroraConfig) -> str:
+    """Return, as Turtle, the shapes that the configuration's numbers define.
+
+    Args:
+        config: The Aurora configuration.
+
+    Returns:
+        Deterministic Turtle text: the same configuration gives the same text.
+
+    """
+    required = config.requirements(config.minimum_level)
+    wanted = config.label(config.minimum_level)
+    rules = []
+    for criterion in LEVEL_CRITERIA:
+        needed = required.get(criterion, 0)
+        if needed:
+            rules.append(_level_rule(config, criterion, needed, wanted))
+        elif criterion == "transversal-competence" and config.frameworks:
+            rules.append(_advice_rule(config))
+    names = ", ".join(f"aurora:Aurora-level-{name}" for name, _ in rules)
+    header = (
+        f"# Generated by aurora-edc from {config.source}; do not edit.\n"
+        + _PREFIXES.format(ns=SHAPES_NS)
+    )
+    node = (
+        "\naurora:ConfiguredRulesShape a sh:NodeShape ;\n"
+        "    sh:targetClass elm:EuropeanDigitalCredential"
+        + (f" ;\n    sh:property {names}" if names else "")
+        + " .\n"
+    )
+
+    return header + node + "".join(text for _, text in rules) + _size_rule(config)
+
+
+def _level_rule(
+    config: AuroraConfig, criterion: str, needed: int, wanted: str
+) -> tuple[str, str]:
+    name = _NAMES[criterion]
+    message = (
+        f"Aurorisation below {wanted}: it requires at least {needed} "
+        f"{name} ({_where(criterion)}); the credential names fewer"
+    )
+
+    return criterion, _counting_shape(config, criterion, needed, "Violation", message)
+
+
+def _advice_rule(config: AuroraConfig) -> tuple[str, str]:
+    message = (
+        "No learning outcome names a transversal competence from a configured "
+        "framework (learningOutcome relatedSkill); Aurora learning outcomes "
+        "combine subject-specific and transversal competences"
+    )
+    criterion = "transversal-competence"
+
+    return criterion, _counting_shape(config, criterion, 1, "Warning", message)
+
+
+def _counting_shape(
+    config: AuroraConfig, criterion: str, needed: int, severity: str, message: str
+) -> str:
+    vocabularies = config.vocabularies(criterion)
+    concepts = _iri_list(c.iri for v in vocabularies for c in v)
+    schemes = _iri_list(v.scheme for v in vocabularies)
+
+    return (
+        f"\naurora:Aurora-level-{criterion} a sh:PropertyShape ;\n"
+        f"    sh:path {_PATHS[criterion]} ;\n"
+        f"    sh:qualifiedValueShape [\n"
+        f"        sh:in {concepts} ;\n"
+        f"        sh:property [ sh:path skos:inScheme ; sh:in {schemes} ; "
+        f"sh:minCount 1 ]\n"
+        f"    ] ;\n"
+        f"    sh:qualifiedMinCount {needed} ;\n"
+        f"    sh:severity sh:{severity} ;\n"
+        f"    sh:name {Literal(_NAMES[criterion], lang='en').n3()} ;\n"
+        f"    sh:message {Literal(message, lang='en').n3()} .\n"
+    )
+
+
+def _size_rule(config: AuroraConfig) -> str:
+    low, high = _decimal(config.credit_minimum), _decimal(config.credit_maximum)
+    message = (
+        f"Typical size of an Aurora micro-credential is {low} to {high} ECTS "
+        "credits; this one has {?value}"
+    )
+    query = f"""
+        SELECT $this ?value WHERE {{
+            $this <https://www.w3.org/2018/credentials#credentialSubject>
+                  /<http://data.europa.eu/snb/model/elm/hasClaim>
+                  /<http://data.europa.eu/snb/model/elm/specifiedBy>
+                  /<http://data.europa.eu/snb/model/elm/creditPoint> ?credit .
+            ?credit <http://data.europa.eu/snb/model/elm/framework> <{_ECTS}> ;
+                    <http://data.europa.eu/snb/model/elm/point> ?value .
+            BIND (<http://www.w3.org/2001/XMLSchema#decimal>(STR(?value)) AS ?points)
+            FILTER (!BOUND(?points) || ?points < {low} || ?points > {high})
+        }}"""
+
+    return (
+        "\naurora:Aurora-size a sh:NodeShape ;\n"
+        "    sh:targetClass elm:EuropeanDigitalCredential ;\n"
+        "    sh:severity sh:Warning ;\n"
+        "    sh:sparql [\n"
+        "        a sh:SPARQLConstraint ;\n"
+        f"        sh:message {Literal(message, lang='en').n3()} ;\n"
+        f"        sh:select {Literal(query).n3()}\n"
+        "    ] .\n"
+    )
+
+
+def _where(criterion: str) -> str:
+    if criterion in ("hub", "sdg"):
+        return "hasClaim specifiedBy educationSubject"
+
+    return "learningOutcome relatedSkill"
+
+
+def _iri_list(iris: Iterable[str]) -> str:
+    return "( " + " ".join(URIRef(iri).n3() for iri in sorted(set(iris))) + " )"
+
+
+def _decimal(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _generated_dir() -> Path:
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured) / "generated"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+
+    return Path(base) / "aurora-edc" / "generated"
+
+
+def _write_generated(text: str) -> Path:
+    data = text.encode("utf-8")
+    folder = _generated_dir()
+    path = folder / f"aurora-{hashlib.sha256(data).hexdigest()[:16]}.ttl"
+    try:
+        if path.is_file() and path.read_bytes() == data:
+            return path
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".aurora-", suffix=".ttl")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ArtefactError(
+            f"cannot write the generated Aurora shapes to {path}: {exc.strerror}"
+        ) from exc
+    log.debug("generated Aurora shapes written to %s", path)
+
+    return path
