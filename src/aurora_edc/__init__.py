@@ -10,13 +10,8 @@ checks that ``__all__`` is complete and importable.
 
 from __future__ import annotations
 
-from ._aurora import (
-    CheckStatus,
-    Criterion,
-    CriterionResult,
-    OfferingReport,
-    check_specification,
-)
+from ._aurora import CheckStatus, Criterion, CriterionResult, OfferingReport
+from ._aurora_check import check_specification
 from ._aurora_config import (
     AuroraConfig,
     AuroraLevel,

@@ -354,11 +354,21 @@ def _failure(exc: Exception, at: datetime) -> CheckResult:
 
 
 def _revocation_policy(ee_covered: bool) -> CertRevTrustPolicy:
-    """Hard-fail for the end entity when data for it is present."""
+    """Hard-fail for the end entity when data for it is present.
+
+    Revocation data issued after the validation moment is accepted
+    (``retroactive_revinfo``): a "good" status proves the certificate was not
+    revoked at any earlier time, and EN 319 102-1 (5.2.5, revocation
+    freshness) expects status information issued after the signing time, as
+    DSS does. The EC's sealed files rely on it: their TSA CA's only OCSP
+    answer is seconds younger than the timestamp it covers.
+    """
     soft = RevocationCheckingRule.CHECK_IF_DECLARED_SOFT
     ee_rule = RevocationCheckingRule.CRL_OR_OCSP_REQUIRED if ee_covered else soft
 
-    return CertRevTrustPolicy(RevocationCheckingPolicy(ee_rule, soft))
+    return CertRevTrustPolicy(
+        RevocationCheckingPolicy(ee_rule, soft), retroactive_revinfo=True
+    )
 
 
 def _revinfo_covers(ee: asn1_x509.Certificate, data: RevocationData) -> bool:

@@ -15,7 +15,8 @@ from typing import Annotated
 
 import typer
 
-from .._aurora import CheckStatus, OfferingReport, check_specification
+from .._aurora import CheckStatus, OfferingReport
+from .._aurora_check import check_specification
 from .._aurora_config import AuroraConfig, load_aurora_config
 from .._aurora_html import render_check_html
 from .._exceptions import ArtefactError, InputError
