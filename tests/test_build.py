@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -209,7 +210,7 @@ AWARDS = st.builds(
         grade=grade,
     ),
     TEXT,
-    st.dates(),
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2010, 12, 31)),
     st.one_of(st.none(), TEXT),
 )
 

@@ -75,7 +75,7 @@ def test_valid_records_load(tmp_path: Path) -> None:
 
 BAD_AWARD_FIELDS = [
     ("learner.date_of_birth", "2000-13-01", "learner.date_of_birth"),
-    ("learner.email", "not-an-address", "learner"),
+    ("learner.email", "not-an-address", "learner.email"),
     ("learner.national_id.country", "XX", "learner.national_id.country"),
     ("awarded_on", "yesterday", "awarded_on"),
     ("grade", {"english": "Pass"}, "grade"),

@@ -185,11 +185,11 @@ def test_three_entry_points_agree(credentials: dict[str, CredentialGraph]) -> No
 
 
 def test_profile_names_and_lookup_by_iri() -> None:
-    """Six EC profiles, the default first; an EC profile IRI names one too."""
+    """Six EC profiles and aurora, the default first; an EC profile IRI names one."""
     names = profile_names()
 
     assert names[0] == "edc-generic-full"
-    assert set(names) == set(EC_RESULTS)
+    assert set(names) == {*EC_RESULTS, "aurora"}
     iri = "http://data.europa.eu/snb/model/ap/edc-accredited"
     assert get_profile(iri).name == "edc-accredited"
 

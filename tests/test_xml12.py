@@ -426,7 +426,7 @@ AWARDS = st.builds(
         grade=grade,
     ),
     TEXT,
-    st.dates(min_value=date(1900, 1, 1)),
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2010, 12, 31)),
     st.one_of(st.none(), LANG_TEXT),
 )
 

@@ -170,7 +170,7 @@ class AuroraParts:
         award: Award,
         specification: Node,
     ) -> Node:
-        from ._build import node_id
+        from ._build_nodes import node_id
 
         part_key = f"{key}/component/{component.id}"
         where = f"components[{index}].awarding_body"
@@ -189,7 +189,7 @@ class AuroraParts:
     def _component_spec(
         self, key: str, index: int, component: Component, kind: str
     ) -> Node:
-        from ._build import _outcome, node_id
+        from ._build_nodes import node_id, outcome_node
 
         part_key = f"{key}/component/{component.id}"
         node = Node(kind, node_id("specification", part_key))
@@ -197,13 +197,11 @@ class AuroraParts:
         if component.description:
             node.set("description", LangMap(component.description))
         outcomes = [
-            _outcome(part_key, number, outcome)
+            outcome_node(part_key, number, outcome)
             for number, outcome in enumerate(component.learning_outcomes)
         ]
-        for outcome_node, outcome in zip(
-            outcomes, component.learning_outcomes, strict=True
-        ):
-            self._add_skills(outcome_node, outcome, component.id)
+        for made, outcome in zip(outcomes, component.learning_outcomes, strict=True):
+            self._add_skills(made, outcome, component.id)
         node.set("learningOutcome", outcomes)
         if component.ects is not None:
             node.set("creditPoint", _credit(part_key, component.ects))
@@ -229,7 +227,7 @@ class AuroraParts:
         node.set("relatedSkill", skills)
 
     def _notes(self, key: str, spec: Specification, alignment: Alignment) -> list[Node]:
-        from ._build import node_id
+        from ._build_nodes import node_id
 
         texts = []
         if not alignment.is_empty:
@@ -287,13 +285,13 @@ def _uses_alignment(spec: Specification) -> bool:
 
 
 def _concept_node(found: Concept) -> Node:
-    from ._build import concept_node
+    from ._build_nodes import concept_node
 
     return concept_node(found)
 
 
 def _credit(key: str, ects: Decimal) -> Node:
-    from ._build import node_id
+    from ._build_nodes import node_id
 
     framework = code_list("credit-framework").resolve("ECTS")
     node = Node("CreditPoint", node_id("credit", key))

@@ -17,16 +17,32 @@ specification and shared by all its awards.
 
 from __future__ import annotations
 
-import base64
-import functools
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
 
 from ._aurora_build import AuroraParts, designated_issuer
 from ._aurora_config import AuroraConfig
+from ._build_nodes import (
+    base64_encoding,
+    concept,
+    concept_node,
+    contact_node,
+    credit_node,
+    first_language,
+    full_name,
+    identifier_node,
+    language_iri,
+    legal_node,
+    media_node,
+    node_id,
+    note_node,
+    outcome_node,
+    placeholder_image,
+    png_type,
+    text_map,
+    web_node,
+)
 from ._elm import LangMap, Node
 from ._exceptions import RecordError
 from ._records import (
@@ -34,17 +50,13 @@ from ._records import (
     Activity,
     Assessment,
     Award,
-    LearningOutcome,
-    Media,
     Organisation,
     Specification,
-    skill_concept,
 )
-from ._vocab import Concept, code_list, concept_jsonld, open_concept
+from ._vocab import open_concept
 
 __all__ = ["PROFILE_IRIS", "CredentialBuilder", "node_id"]
 
-_NAMESPACE = uuid.UUID("5b0c5b9e-3f0d-5c47-9a57-6f2d0e6b8a11")
 _ABSOLUTE_ID = re.compile(r"^(https?://|urn:)\S+$")
 
 PROFILE_IRIS = {
@@ -58,53 +70,6 @@ PROFILE_IRIS = {
         "edc-converted",
     )
 }
-
-
-def node_id(*parts: str) -> str:
-    """Return the deterministic ``urn:uuid:`` id for a node's key parts."""
-    return "urn:uuid:" + str(uuid.uuid5(_NAMESPACE, "\x1f".join(parts)))
-
-
-@functools.lru_cache(maxsize=4096)
-def concept(list_name: str, iri: str) -> Node:
-    """Return the Concept node of a resolved code, as the EC samples write it."""
-    found = code_list(list_name).get(iri)
-    if found is None:
-        raise KeyError(f"{iri!r} is not in code list {list_name!r}")
-
-    return concept_node(found)
-
-
-def concept_node(found: Concept) -> Node:
-    """Return the node of a concept, in the form :func:`concept_jsonld` gives."""
-    data = concept_jsonld(found)
-    node = Node("Concept", data["id"])
-    node.set("inScheme", Node("ConceptScheme", data["inScheme"]["id"]))
-    node.set("notation", data.get("notation"))
-
-    return node.set("prefLabel", LangMap(data["prefLabel"]))
-
-
-def _text(value: dict[str, str] | None) -> LangMap | None:
-    return None if value is None else LangMap(value)
-
-
-def _note(key: str, value: dict[str, str] | None) -> Node | None:
-    if value is None:
-        return None
-
-    return Node("Note", node_id(key, "note")).set("noteLiteral", LangMap(value))
-
-
-@functools.lru_cache(maxsize=1)
-def _placeholder_image() -> str:
-    data = (
-        resources.files("aurora_edc")
-        .joinpath("data/display-placeholder.png")
-        .read_bytes()
-    )
-
-    return base64.b64encode(data).decode("ascii")
 
 
 @dataclass
@@ -124,7 +89,9 @@ class CredentialBuilder:
     organisations: dict[str, Organisation] = field(default_factory=dict)
     profile: str = "edc-generic-full"
     aurora: AuroraConfig | None = None
-    _orgs: dict[str, Node] = field(default_factory=dict, repr=False)
+    _orgs: dict[str, tuple[Organisation, Node]] = field(
+        default_factory=dict, repr=False
+    )
     _specs: dict[str, _SpecParts] = field(default_factory=dict, repr=False)
     _aurora: AuroraParts | None = field(default=None, init=False, repr=False)
 
@@ -178,7 +145,7 @@ class CredentialBuilder:
         if award.certificate_number:
             credential.set(
                 "identifier",
-                _identifier(
+                identifier_node(
                     key + "/cert", award.certificate_number, "Certificate number"
                 ),
             )
@@ -195,12 +162,12 @@ class CredentialBuilder:
     ) -> Node:
         learner = award.learner
         person = Node("Person", node_id("person", key))
-        person.set("givenName", _text(learner.given_name))
-        person.set("familyName", _text(learner.family_name))
+        person.set("givenName", text_map(learner.given_name))
+        person.set("familyName", text_map(learner.family_name))
         person.set(
             "fullName",
-            _text(
-                learner.full_name or _full_name(learner.given_name, learner.family_name)
+            text_map(
+                learner.full_name or full_name(learner.given_name, learner.family_name)
             ),
         )
         person.set("dateOfBirth", learner.date_of_birth)
@@ -214,10 +181,12 @@ class CredentialBuilder:
         if learner.student_id:
             person.set(
                 "identifier",
-                _identifier(key + "/student", learner.student_id, "Student identifier"),
+                identifier_node(
+                    key + "/student", learner.student_id, "Student identifier"
+                ),
             )
         if learner.email:
-            person.set("contactPoint", _contact(key + "/learner", learner.email))
+            person.set("contactPoint", contact_node(key + "/learner", learner.email))
 
         return person.set("hasClaim", self._achievement(key, spec, award, parts))
 
@@ -233,11 +202,21 @@ class CredentialBuilder:
         achievement.set("title", LangMap(spec.title))
         achievement.set("awardedBy", process)
         if spec.ects is not None:
-            achievement.set("creditReceived", _credit(key, spec))
-        if award.grade is not None and spec.assessment is not None:
+            achievement.set("creditReceived", credit_node(key, spec))
+        if award.grade is not None:
+            # Without an assessment in the offering, the grade still needs a
+            # LearningAssessment to hold it; it is named after the offering.
+            assessment = spec.assessment or Assessment(title=spec.title)
             achievement.set(
-                "provenBy",
-                self._assessment(key, spec.assessment, award, process, parts),
+                "provenBy", self._assessment(key, assessment, award, process, parts)
+            )
+        if (award.activity_start or award.activity_end) and not spec.activities:
+            raise RecordError(
+                "activity_start/activity_end are given but the specification "
+                f"{spec.id!r} has no activities to date",
+                record_id=award.id,
+                path="activity_start",
+                rule="activity dates belong to the specification's activities",
             )
         activities = [
             self._activity(key, index, activity, award, process)
@@ -264,7 +243,7 @@ class CredentialBuilder:
         assert award.grade is not None
         node = Node("LearningAssessment", node_id("assessment", key))
         node.set("title", LangMap(assessment.title))
-        node.set("grade", _note(key + "/grade", award.grade))
+        node.set("grade", note_node(key + "/grade", award.grade))
         if assessment.assessed_by is not None:
             org = self.organisation(assessment.assessed_by, "assessment.assessed_by")
             node.set("assessedBy", self._org(org))
@@ -290,7 +269,7 @@ class CredentialBuilder:
         spec_key = f"{key}/activity/{index}"
         node = Node("LearningActivity", node_id("activity", spec_key))
         node.set("title", LangMap(activity.title))
-        node.set("description", _text(activity.description))
+        node.set("description", text_map(activity.description))
         node.set("awardedBy", process)
         if activity.directed_by is not None:
             org = self.organisation(
@@ -362,19 +341,19 @@ class CredentialBuilder:
         kind = "Qualification" if spec.eqf_level else "LearningAchievementSpecification"
         node = Node(kind, node_id("specification", key))
         node.set("title", LangMap(spec.title)).set(
-            "description", _text(spec.description)
+            "description", text_map(spec.description)
         )
         outcomes = [
-            _outcome(key, index, outcome)
+            outcome_node(key, index, outcome)
             for index, outcome in enumerate(spec.learning_outcomes)
         ]
         node.set("learningOutcome", outcomes)
         node.set(
             "learningOutcomeSummary",
-            _note(key + "/lo-summary", spec.learning_outcome_summary),
+            note_node(key + "/lo-summary", spec.learning_outcome_summary),
         )
         if spec.ects is not None:
-            node.set("creditPoint", _credit(key, spec))
+            node.set("creditPoint", credit_node(key, spec))
         if spec.eqf_level:
             node.set("eqfLevel", concept("eqf", spec.eqf_level))
         if spec.nqf_level:
@@ -396,14 +375,14 @@ class CredentialBuilder:
                 for index, qa in enumerate(spec.quality_assurance)
             ],
         )
-        node.set("entryRequirement", _note(key + "/entry", spec.entry_requirements))
+        node.set("entryRequirement", note_node(key + "/entry", spec.entry_requirements))
         if spec.opportunity_type:
             node.set(
                 "dcType", concept("learning-opportunity-type", spec.opportunity_type)
             )
         node.set("isPartialQualification", spec.is_partial_qualification)
         if spec.homepage:
-            node.set("homepage", _web(key + "/home", spec.homepage))
+            node.set("homepage", web_node(key + "/home", spec.homepage))
 
         return node
 
@@ -425,14 +404,14 @@ class CredentialBuilder:
             scheme.set("title", LangMap(assessment.grading_scheme))
             node.set(
                 "gradingScheme",
-                scheme.set("description", _text(assessment.grading_description)),
+                scheme.set("description", text_map(assessment.grading_description)),
             )
 
         return node
 
     def _accreditation(self, key: str, index: int, qa: Accreditation) -> Node:
         node = Node(
-            "Accreditation", node_id("accreditation", qa.id or f"{key}/qa/{index}")
+            "Accreditation", node_id("accreditation", f"{key}/qa/{qa.id or index}")
         )
         node.set("dcType", concept("accreditation-type", qa.type))
         node.set("title", LangMap(qa.title))
@@ -443,28 +422,28 @@ class CredentialBuilder:
         node.set("dateIssued", qa.issued)
         node.set("expiryDate", qa.expires)
         if qa.homepage:
-            node.set("homepage", _web(f"{key}/qa/{index}/home", qa.homepage))
+            node.set("homepage", web_node(f"{key}/qa/{index}/home", qa.homepage))
 
         return node
 
     def _display(self, spec_key: str, spec: Specification) -> Node:
         key = spec_key + "\x1fdisplay"
         display = spec.display
-        primary = display.primary_language or _first_language(spec)
+        primary = display.primary_language or first_language(spec)
         languages = sorted(
-            {_language_iri(tag) for tag in (display.title or spec.title)} | {primary}
+            {language_iri(tag) for tag in (display.title or spec.title)} | {primary}
         )
         image = display.image
         media = Node("MediaObject", node_id("display-image", key))
-        media.set("content", image.content if image else _placeholder_image())
+        media.set("content", image.content if image else placeholder_image())
         media.set(
             "contentType",
             concept(
                 "file-type",
-                image.content_type if image and image.content_type else _png(),
+                image.content_type if image and image.content_type else png_type(),
             ),
         )
-        media.set("contentEncoding", concept("content-encoding", _base64()))
+        media.set("contentEncoding", concept("content-encoding", base64_encoding()))
         detail = Node("DisplayDetail", node_id("display-detail", key))
         detail.set("page", 1).set("image", media)
         individual = Node("IndividualDisplay", node_id("individual-display", key))
@@ -474,7 +453,7 @@ class CredentialBuilder:
 
         node = Node("DisplayParameter", node_id("display", key))
         node.set("title", LangMap(display.title or spec.title))
-        node.set("description", _text(display.description))
+        node.set("description", text_map(display.description))
         node.set("language", [concept("language", iri) for iri in languages])
         node.set("primaryLanguage", concept("language", primary))
 
@@ -482,29 +461,39 @@ class CredentialBuilder:
 
     def _org(self, org: Organisation) -> Node:
         if org.id in self._orgs:
-            return self._orgs[org.id]
-        key = f"org\x1f{org.id}"
+            known, made = self._orgs[org.id]
+            if known != org:
+                raise RecordError(
+                    f"organisation id {org.id!r} is defined twice with different "
+                    "content",
+                    path="id",
+                    rule="one definition per organisation id",
+                )
+            return made
+        key = _org_key(org)
         iri = org.id if _ABSOLUTE_ID.match(org.id) else node_id("organisation", key)
         node = Node("Organisation", iri)
+        # Registered before its accreditations, which may name it again.
+        self._orgs[org.id] = (org, node)
         node.set("legalName", LangMap(org.legal_name)).set(
-            "altLabel", _text(org.alt_label)
+            "altLabel", text_map(org.alt_label)
         )
         address = Node("Address", node_id("address", key))
         address.set("countryCode", concept("country", org.country))
-        address.set("fullAddress", _note(key + "/address", org.full_address))
+        address.set("fullAddress", note_node(key + "/address", org.full_address))
         location = Node("Location", node_id("location", key)).set("address", address)
         if org.region:
             location.set("spatialCode", concept("atu", org.region))
         node.set("location", location)
         if org.eidas_id:
             node.set(
-                "eIDASIdentifier", _legal(key + "/eidas", org.eidas_id, org.country)
+                "eIDASIdentifier", legal_node(key + "/eidas", org.eidas_id, org.country)
             )
         if org.vat_id:
-            node.set("vatIdentifier", _legal(key + "/vat", org.vat_id, org.country))
+            node.set("vatIdentifier", legal_node(key + "/vat", org.vat_id, org.country))
         if org.registration:
             node.set(
-                "registration", _legal(key + "/reg", org.registration, org.country)
+                "registration", legal_node(key + "/reg", org.registration, org.country)
             )
         identifiers: list[tuple[str, str | None]] = []
         if org.erasmus_code:
@@ -513,16 +502,16 @@ class CredentialBuilder:
         node.set(
             "identifier",
             [
-                _identifier(f"{key}/id/{index}", value, scheme)
+                identifier_node(f"{key}/id/{index}", value, scheme)
                 for index, (value, scheme) in enumerate(identifiers)
             ],
         )
         if org.homepage:
-            node.set("homepage", _web(key + "/home", org.homepage))
+            node.set("homepage", web_node(key + "/home", org.homepage))
         if org.email:
-            node.set("contactPoint", _contact(key, org.email))
+            node.set("contactPoint", contact_node(key, org.email))
         if org.logo is not None:
-            node.set("logo", _media(key + "/logo", org.logo))
+            node.set("logo", media_node(key + "/logo", org.logo))
         if org.group:
             # Partners of one alliance share its Group node.
             group_key = "\x1f".join(sorted(f"{k}={v}" for k, v in org.group.items()))
@@ -531,7 +520,7 @@ class CredentialBuilder:
                 "prefLabel", LangMap(org.group)
             )
             if org.group_email:
-                group.set("contactPoint", _contact(group_key, org.group_email))
+                group.set("contactPoint", contact_node(group_key, org.group_email))
             node.set("groupMemberOf", group)
         node.set(
             "accreditation",
@@ -540,9 +529,28 @@ class CredentialBuilder:
                 for index, qa in enumerate(org.accreditation)
             ],
         )
-        self._orgs[org.id] = node
 
         return node
+
+
+def _org_key(org: Organisation) -> str:
+    """Key of an organisation's node ids: its most global identifier.
+
+    An eIDAS identifier, Erasmus code, VAT or registration number names one
+    organisation everywhere; a local record id names it only in one
+    university's records, so it is combined with the country and legal name.
+    """
+    for scheme, value in (
+        ("eidas", org.eidas_id),
+        ("erasmus", org.erasmus_code),
+        ("vat", org.vat_id),
+        ("registration", org.registration and f"{org.country}/{org.registration}"),
+    ):
+        if value:
+            return f"org\x1f{scheme}\x1f{value}"
+    names = "\x1f".join(f"{tag}={text}" for tag, text in sorted(org.legal_name.items()))
+
+    return f"org\x1flocal\x1f{org.country}\x1f{names}\x1f{org.id}"
 
 
 @dataclass
@@ -552,102 +560,3 @@ class _SpecParts:
     display: Node
     assessment_spec: Node | None
     specification: Node
-
-
-def _outcome(key: str, index: int, outcome: LearningOutcome) -> Node:
-    node = Node("LearningOutcome", node_id("outcome", f"{key}/lo/{index}"))
-    node.set("title", LangMap(outcome.title)).set(
-        "description", _text(outcome.description)
-    )
-    node.set(
-        "relatedESCOSkill",
-        [
-            concept_node(open_concept("esco-skill", iri, label))
-            for iri, label in outcome.esco_skills.items()
-        ],
-    )
-    node.set(
-        "relatedSkill",
-        [
-            concept_node(skill_concept(iri, label))
-            for iri, label in outcome.related_skills.items()
-        ],
-    )
-    if outcome.reusability_level:
-        node.set(
-            "reusabilityLevel", concept("skill-reuse-level", outcome.reusability_level)
-        )
-
-    return node
-
-
-def _credit(key: str, spec: Specification) -> Node:
-    node = Node("CreditPoint", node_id("credit", key))
-    node.set(
-        "framework",
-        concept("credit-framework", code_list("credit-framework").resolve("ECTS").iri),
-    )
-
-    return node.set("point", format(spec.ects.normalize(), "f") if spec.ects else None)
-
-
-def _identifier(key: str, value: str, scheme: str | None) -> Node:
-    node = Node("Identifier", node_id("identifier", key))
-
-    return node.set("notation", value).set("schemeName", scheme)
-
-
-def _legal(key: str, value: str, country: str) -> Node:
-    node = Node("LegalIdentifier", node_id("legal-identifier", key))
-
-    return node.set("notation", value).set("spatial", concept("country", country))
-
-
-def _web(key: str, url: str) -> Node:
-    return Node("WebResource", node_id("web", key)).set("contentURL", url)
-
-
-def _contact(key: str, email: str) -> Node:
-    point = Node("ContactPoint", node_id("contact", key))
-
-    return point.set("emailAddress", Node("Mailbox", f"mailto:{email}"))
-
-
-def _media(key: str, media: Media) -> Node:
-    node = Node("MediaObject", node_id("media", key))
-    node.set("content", media.content)
-    node.set("contentType", concept("file-type", media.content_type or _png()))
-
-    return node.set("contentEncoding", concept("content-encoding", _base64()))
-
-
-def _full_name(
-    given: dict[str, str] | None, family: dict[str, str] | None
-) -> dict[str, str] | None:
-    if not given or not family:
-        return given or family
-    first_given, first_family = next(iter(given.values())), next(iter(family.values()))
-
-    return {
-        lang: f"{given.get(lang, first_given)} {family.get(lang, first_family)}"
-        for lang in dict.fromkeys([*given, *family])
-    }
-
-
-def _first_language(spec: Specification) -> str:
-    return _language_iri(next(iter(spec.display.title or spec.title)))
-
-
-@functools.lru_cache(maxsize=256)
-def _language_iri(tag: str) -> str:
-    return code_list("language").resolve(tag).iri
-
-
-@functools.lru_cache(maxsize=1)
-def _png() -> str:
-    return code_list("file-type").resolve("PNG").iri
-
-
-@functools.lru_cache(maxsize=1)
-def _base64() -> str:
-    return code_list("content-encoding").resolve("base64").iri

@@ -37,7 +37,7 @@ and shape for SHACL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 __all__ = [
     "AlreadySealedError",
@@ -70,19 +70,131 @@ _MAX_SHOWN = 120
 def shorten(value: object, limit: int = _MAX_SHOWN) -> str:
     """Return ``repr(value)`` cut to ``limit`` characters for error messages.
 
+    The text is built piece by piece and building stops once ``limit`` is
+    passed, so a huge value (a YAML document whose aliases expand to gigabytes,
+    a long base64 string) costs no more than a small one. Strings, bytes,
+    numbers and the builtin containers (``dict``, ``list``, ``tuple``, ``set``,
+    ``frozenset``) are rendered so; other objects use their own ``repr``.
+
     Args:
         value: Anything to show in a message.
         limit: Longest text returned; longer text ends in ``...``.
 
     Returns:
-        A printable, bounded representation.
+        A printable, bounded representation: ``repr(value)`` itself when that
+        fits in ``limit`` characters, else its first ``limit - 3`` characters
+        followed by ``...``.
 
     """
-    text = repr(value)
+    text = _BoundedRepr(limit).render(value)
     if len(text) <= limit:
         return text
 
     return text[: limit - 3] + "..."
+
+
+class _Full(Exception):
+    """Raised inside :class:`_BoundedRepr` once enough text is built."""
+
+
+class _BoundedRepr:
+    """Build a prefix of ``repr(value)`` that stops just past ``limit`` chars."""
+
+    _CLOSE = {list: ("[", "]"), tuple: ("(", ")"), dict: ("{", "}")}
+
+    def __init__(self, limit: int) -> None:
+        self._room = max(limit, 0) + 1
+        self._pieces: list[str] = []
+        self._active: set[int] = set()
+
+    def render(self, value: object) -> str:
+        try:
+            self._value(value)
+        except _Full:
+            pass
+
+        return "".join(self._pieces)
+
+    def _emit(self, text: str) -> None:
+        self._pieces.append(text)
+        self._room -= len(text)
+        if self._room <= 0:
+            raise _Full
+
+    def _value(self, value: object) -> None:
+        kind = type(value)
+        if kind is str or kind is bytes:
+            self._emit(_text_prefix(value, self._room))  # type: ignore[arg-type]
+        elif kind is int:
+            self._emit(_int_repr(value))  # type: ignore[arg-type]
+        elif kind in (list, tuple, dict, set, frozenset):
+            self._container(value)
+        else:
+            self._emit(repr(value))
+
+    def _container(self, value: object) -> None:
+        # A container met again inside itself prints as builtin repr does.
+        if id(value) in self._active:
+            start, end = self._CLOSE[type(value)]
+            self._emit(f"{start}...{end}")
+            return
+
+        self._active.add(id(value))
+        if isinstance(value, dict):
+            self._items(value, "{", "}")
+        elif isinstance(value, list):
+            self._sequence(value, "[", "]")
+        elif isinstance(value, tuple):
+            self._sequence(value, "(", ",)" if len(value) == 1 else ")")
+        elif isinstance(value, set | frozenset):
+            name = type(value).__name__
+            if not value:
+                self._emit(f"{name}()")
+            elif isinstance(value, frozenset):
+                self._sequence(value, "frozenset({", "})")
+            else:
+                self._sequence(value, "{", "}")
+        self._active.discard(id(value))
+
+    def _sequence(self, items: Iterable[object], start: str, end: str) -> None:
+        self._emit(start)
+        for index, item in enumerate(items):
+            if index:
+                self._emit(", ")
+            self._value(item)
+        self._emit(end)
+
+    def _items(self, mapping: dict[object, object], start: str, end: str) -> None:
+        self._emit(start)
+        for index, (key, item) in enumerate(mapping.items()):
+            if index:
+                self._emit(", ")
+            self._value(key)
+            self._emit(": ")
+            self._value(item)
+        self._emit(end)
+
+
+def _text_prefix(value: str | bytes, room: int) -> str:
+    """Return ``repr(value)``, or a prefix of it at least ``room`` long."""
+    if len(value) <= room:
+        return repr(value)
+
+    # repr() picks its quote from the whole text: make the slice pick the same
+    # one by appending the quotes that decide it, then drop them again.
+    quote, both = ("\'", "'\"") if isinstance(value, str) else (b"'", b"'\"")
+    head = value[:room]
+    if quote in value and both[1:] not in value:
+        return repr(head + quote)[:-2]  # type: ignore[operator]
+
+    return repr(head + both)[:-4]  # type: ignore[operator]
+
+
+def _int_repr(value: int) -> str:
+    try:
+        return repr(value)
+    except ValueError:  # more digits than sys.get_int_max_str_digits()
+        return f"<int of {value.bit_length()} bits>"
 
 
 class AuroraEDCError(Exception):

@@ -18,9 +18,11 @@ whatever the number of workers and however often the run was interrupted.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -35,6 +37,7 @@ from ._loaders import RecordBatch, RecordStream, SourcedAward
 from ._pipeline import (
     IssueContext,
     IssueOptions,
+    RecordIssuer,
     RecordOutcome,
     SealSettings,
     error_outcome,
@@ -61,8 +64,10 @@ log = logging.getLogger(__name__)
 
 REPORT_NAME = "report.json"
 Progress = Callable[[RecordOutcome, bool], None]
+Runner = Callable[
+    [Iterable[list[SourcedAward]], IssueContext], Iterable[list[RecordOutcome]]
+]
 _Chunk = list[tuple[int, str, SourcedAward]]
-_Done = list[tuple[int, str, RecordOutcome]]
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,7 @@ def issue_records(
     restart: bool = False,
     progress: Progress | None = None,
     validator: Validator | None = None,
+    runner: Runner | None = None,
 ) -> IssueSummary:
     """Issue every record, resuming an interrupted run, and write ``report.json``.
 
@@ -153,6 +159,10 @@ def issue_records(
         restart: Issue every record again, ignoring the run journal.
         progress: Called with each outcome and whether an earlier run made it.
         validator: Validation step replacing SHACL; only with one worker.
+        runner: Where slices of records are issued: a function from the
+            slices and the context to their outcomes, in order (see
+            :func:`aurora_edc._dask.dask_runner`); local worker processes by
+            default.
 
     Returns:
         The counts; the outcomes are in ``options.out_dir / "report.json"``.
@@ -180,22 +190,19 @@ def issue_records(
         definitions.specifications,
     )
 
+    if runner is None:
+        runner = (
+            _custom_runner(validator)
+            if validator is not None
+            else functools.partial(_local_runner, workers=workers)
+        )
     with IssueJournal(options.out_dir, settings, restart=restart) as journal:
         run = _Run(journal, options.out_dir, progress)
-        tasks = run.tasks(_items(records), batch_size)
-        if validator is not None:
-            issuer = _custom_issuer(context, validator)
-            results: Iterator[_Done] = map(issuer, tasks)
-        else:
-            results = run_ordered(
-                _issue_chunk,
-                tasks,
-                workers=workers,
-                initializer=_init_worker,
-                initargs=(context,),
-            )
-        for done in results:
-            run.record(done)
+        chunks: deque[_Chunk] = deque()
+        for outcomes in runner(
+            run.slices(_items(records), batch_size, chunks), context
+        ):
+            run.record(chunks.popleft(), outcomes)
         summary = _finish(journal, run, options, issued)
     log.info(
         "issued %d of %d records into %s (%d from an earlier run)",
@@ -248,10 +255,24 @@ class _Run:
         self._first_source: dict[str, str] = {}
         self._stale: dict[int, list[str]] = {}
 
-    def tasks(
+    def slices(
+        self,
+        items: Iterable[SourcedAward | RecordError],
+        batch_size: int,
+        chunks: deque[_Chunk],
+    ) -> Iterator[list[SourcedAward]]:
+        """Yield slices of the awards still to issue; settle the others here.
+
+        Each slice's positions and digests are appended to ``chunks``, for
+        :meth:`record` to match with the slice's outcomes.
+        """
+        for chunk in self._chunks(items, batch_size):
+            chunks.append(chunk)
+            yield [item for _, _, item in chunk]
+
+    def _chunks(
         self, items: Iterable[SourcedAward | RecordError], batch_size: int
     ) -> Iterator[_Chunk]:
-        """Yield slices of the records still to issue; settle the others here."""
         chunk: _Chunk = []
         for seq, item in enumerate(items):
             self.inputs = seq + 1
@@ -269,9 +290,9 @@ class _Run:
         if chunk:
             yield chunk
 
-    def record(self, done: _Done) -> None:
+    def record(self, chunk: _Chunk, outcomes: list[RecordOutcome]) -> None:
         """Journal the outcomes of one slice."""
-        for seq, digest, outcome in done:
+        for (seq, digest, _), outcome in zip(chunk, outcomes, strict=True):
             self.journal.append(seq, digest, outcome)
             for name in self._stale.pop(seq, []):
                 if name not in outcome.files:
@@ -303,7 +324,9 @@ class _Run:
         )
         digest = _digest(json.dumps(outcome.to_dict(), sort_keys=True))
         if not self._done(seq, outcome.record, outcome.source, digest):
-            self.record([(seq, digest, outcome)])
+            self.journal.append(seq, digest, outcome)
+            if self.progress is not None:
+                self.progress(outcome, False)
 
     def _done(self, seq: int, record: str, source: str, digest: str) -> bool:
         complete, stale = self.journal.completed(
@@ -350,37 +373,39 @@ def _finish(
 _WORKER_CONTEXT: list[IssueContext] = []
 
 
+def _local_runner(
+    slices: Iterable[list[SourcedAward]], context: IssueContext, *, workers: int
+) -> Iterator[list[RecordOutcome]]:
+    """Issue slices on local worker processes (or here, with one worker)."""
+    return run_ordered(
+        _issue_slice,
+        slices,
+        workers=workers,
+        initializer=_init_worker,
+        initargs=(context,),
+    )
+
+
 def _init_worker(context: IssueContext) -> None:
     """Keep the run's context and prepare the issuer (shapes, key) once."""
     _WORKER_CONTEXT[:] = [context]
     record_issuer(context)
 
 
-def _issue_chunk(chunk: _Chunk) -> _Done:
-    issuer = record_issuer(_WORKER_CONTEXT[0])
-    outcomes = issuer.issue([item for _, _, item in chunk])
-
-    return [
-        (seq, digest, outcome)
-        for (seq, digest, _), outcome in zip(chunk, outcomes, strict=True)
-    ]
+def _issue_slice(awards: list[SourcedAward]) -> list[RecordOutcome]:
+    return record_issuer(_WORKER_CONTEXT[0]).issue(awards)
 
 
-def _custom_issuer(
-    context: IssueContext, validator: Validator
-) -> Callable[[_Chunk], _Done]:
-    from ._pipeline import RecordIssuer
+def _custom_runner(validator: Validator) -> Runner:
+    """Issue in this process with a custom validation step."""
 
-    issuer = RecordIssuer(context, validator)
+    def run(
+        slices: Iterable[list[SourcedAward]], context: IssueContext
+    ) -> Iterator[list[RecordOutcome]]:
+        issuer = RecordIssuer(context, validator)
+        return map(issuer.issue, slices)
 
-    def issue(chunk: _Chunk) -> _Done:
-        outcomes = issuer.issue([item for _, _, item in chunk])
-        return [
-            (seq, digest, outcome)
-            for (seq, digest, _), outcome in zip(chunk, outcomes, strict=True)
-        ]
-
-    return issue
+    return run
 
 
 # --- settings --------------------------------------------------------------

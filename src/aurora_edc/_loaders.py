@@ -13,7 +13,6 @@ record id and field path) and never stops or hides the others.
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -21,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ._exceptions import InputError, RecordError, shorten
 from ._records import DEFAULT_LANGUAGE, Award, Organisation, Specification
+from ._textformats import parse_json, parse_yaml
 
 __all__ = [
     "RecordBatch",
@@ -241,30 +240,23 @@ def stream_records(paths: Iterable[Path]) -> RecordStream:
 
 def _read_document(path: Path) -> Any:
     try:
-        if path.stat().st_size > _MAX_RECORD_FILE:
+        if not path.is_file():
+            raise InputError("not a regular file", source=str(path))
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_RECORD_FILE + 1)
+        if len(raw) > _MAX_RECORD_FILE:
             raise InputError(
                 f"record file larger than {_MAX_RECORD_FILE} bytes", source=str(path)
             )
-        text = path.read_text("utf-8")
+        text = raw.decode("utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=str(path)) from exc
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text: {exc.reason}", source=str(path)) from exc
     if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"invalid JSON: {exc.msg}", source=str(path), line=exc.lineno
-            ) from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(
-            f"invalid YAML: {getattr(exc, 'problem', exc)}", source=str(path), line=line
-        ) from exc
+        return parse_json(text, str(path))
+
+    return parse_yaml(text, str(path))
 
 
 def _add_document(batch: RecordBatch, path: Path, document: Any) -> None:

@@ -199,7 +199,7 @@ class LinesCache:
 
     """
 
-    def __init__(self, limit: int = 20_000) -> None:
+    def __init__(self, limit: int = 4096) -> None:
         self.limit = limit
         self._entries: dict[int, _Entry] = {}
 

@@ -412,7 +412,12 @@ class RecordIssuer:
 
 
 def write_files(
-    directory: Path, stem: str, rendered: Mapping[str, bytes], base: Path
+    directory: Path,
+    stem: str,
+    rendered: Mapping[str, bytes],
+    base: Path,
+    *,
+    durable: bool = False,
 ) -> tuple[list[str], dict[str, str]]:
     """Write each rendering atomically; return the files and their SHA-256.
 
@@ -421,6 +426,10 @@ def write_files(
         stem: File name without suffix.
         rendered: Format name -> bytes.
         base: Directory the returned names are relative to.
+        durable: Flush each file to disk before renaming it. The main job
+            does not: its journal holds each file's SHA-256, fsync'd after
+            every slice, and a resumed run issues again any file whose bytes
+            a crash of the machine left wrong.
 
     Returns:
         The file names relative to ``base``, and name -> SHA-256 (hex).
@@ -431,7 +440,7 @@ def write_files(
     digests = {}
     for name, data in rendered.items():
         path = directory / f"{stem}{WRITERS[name].suffix}"
-        write_atomic(path, data)
+        write_atomic(path, data, durable=durable)
         relative = str(path.relative_to(base))
         files.append(relative)
         digests[relative] = hashlib.sha256(data).hexdigest()
@@ -439,18 +448,26 @@ def write_files(
     return files, digests
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so that readers see all of it or nothing.
 
-    The bytes go to a temporary file in the same directory, are flushed to
-    disk, and the file is renamed over ``path``.
+    The bytes go to a temporary file in the same directory, which is renamed
+    over ``path``.
+
+    Args:
+        path: The file to write.
+        data: Its content.
+        durable: Flush the file to disk before the rename (``fsync``), so
+            that a crash of the machine leaves the old file or the new one.
+
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -21,16 +21,12 @@ Recommendation on micro-credentials it serves are listed in
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -40,9 +36,37 @@ from pydantic import (
     model_validator,
 )
 
-from ._aurora_vocab import builtin_vocabulary
-from ._exceptions import UnknownCodeError
-from ._vocab import Concept, open_concept, open_scheme_names, resolve_code
+from ._record_types import (
+    DEFAULT_LANGUAGE,
+    EQF,
+    IRI,
+    ISCEDF,
+    SDG,
+    AccreditationType,
+    ActivityType,
+    AssessmentType,
+    Country,
+    CredentialType,
+    Duration,
+    Email,
+    FileType,
+    KeyCompetence,
+    LangText,
+    Language,
+    LearningSetting,
+    Mode,
+    OpportunityType,
+    WebURL,
+    as_list,
+    check_base64,
+    code_type,
+    load_media,
+    refuse_control_characters,
+    skill_concept,
+)
+from ._vocab import open_concept, resolve_code
+
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 
 __all__ = [
     "Accreditation",
@@ -63,149 +87,16 @@ __all__ = [
     "Specification",
 ]
 
-_LANG_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$")
-_DURATION = re.compile(
-    r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
-)
-_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
-DEFAULT_LANGUAGE = "en"
-
-
-def _code(list_name: str) -> AfterValidator:
-    """Return a validator resolving a code or IRI of ``list_name`` to its IRI."""
-
-    def resolve(value: str) -> str:
-        return resolve_code(list_name, value).iri
-
-    return AfterValidator(resolve)
-
-
-def _as_text(value: object) -> object:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, int | float | Decimal):
-        return str(value)
-
-    return value
-
-
-def skill_concept(iri: str, label: dict[str, str]) -> Concept:
-    """Return the concept of a skill IRI in any open scheme (ESCO, DigComp...).
-
-    Raises:
-        UnknownCodeError: The IRI belongs to no known skill scheme.
-
-    """
-    for scheme in open_scheme_names():
-        if scheme.startswith(("esco", "digcomp")):
-            try:
-                return open_concept(scheme, iri, label)
-            except UnknownCodeError:
-                continue
-
-    raise UnknownCodeError(
-        f"{iri!r} is not an ESCO or DigComp concept IRI",
-        rule="a skill of an open scheme",
-    )
-
-
-def _as_list(value: object) -> object:
-    return value if isinstance(value, list) else [value]
-
-
-def _lang_map(value: object, info: ValidationInfo) -> object:
-    """Accept ``"text"`` (default language) or ``{"en": "text"}``."""
-    if isinstance(value, str):
-        language = (info.context or {}).get("default_language", DEFAULT_LANGUAGE)
-        return {language: value}
-
-    return value
-
-
-def _check_lang_map(value: dict[str, str]) -> dict[str, str]:
-    if not value:
-        raise ValueError("needs text in at least one language")
-    for tag, text in value.items():
-        if not _LANG_TAG.match(tag):
-            raise ValueError(
-                f"{tag!r} is not a BCP 47 language tag such as 'en' or 'de'"
-            )
-        if not text.strip():
-            raise ValueError(f"text for language {tag!r} is empty")
-
-    return {
-        tag.lower() if len(tag) <= 3 else tag: text.strip()
-        for tag, text in value.items()
-    }
-
-
-def _check_duration(value: str | int | float | timedelta) -> str:
-    """Accept an xsd:duration (``PT60H``), hours as a number, or a timedelta."""
-    if isinstance(value, timedelta):
-        hours = value.total_seconds() / 3600
-        return (
-            f"PT{hours:g}H"
-            if hours == int(hours)
-            else f"PT{int(value.total_seconds())}S"
-        )
-    if isinstance(value, int | float):
-        if value <= 0:
-            raise ValueError("a duration in hours must be positive")
-        return f"PT{value:g}H"
-    if not _DURATION.match(value):
-        raise ValueError(f"{value!r} is not an xsd:duration such as 'PT60H' or 'P1M'")
-
-    return value
-
-
-def _check_iri(value: str) -> str:
-    if not _IRI.match(value):
-        raise ValueError(f"{value!r} is not an absolute IRI")
-
-    return value
-
-
-LangText = Annotated[
-    dict[str, str],
-    BeforeValidator(_lang_map),
-    AfterValidator(_check_lang_map),
-    Field(json_schema_extra={"description": "language tag -> text, or a plain string"}),
-]
-Duration = Annotated[str, BeforeValidator(_check_duration)]
-IRI = Annotated[str, AfterValidator(_check_iri)]
-Country = Annotated[str, _code("country")]
-Language = Annotated[str, _code("language")]
-EQF = Annotated[str, BeforeValidator(_as_text), _code("eqf")]
-ISCEDF = Annotated[str, BeforeValidator(_as_text), _code("isced-f")]
-Mode = Annotated[str, _code("mode")]
-LearningSetting = Annotated[str, _code("learning-setting")]
-AssessmentType = Annotated[str, _code("assessment-type")]
-AccreditationType = Annotated[str, _code("accreditation-type")]
-CredentialType = Annotated[str, _code("credential-type")]
-OpportunityType = Annotated[str, _code("learning-opportunity-type")]
-ActivityType = Annotated[str, _code("learning-activity-type")]
-FileType = Annotated[str, _code("file-type")]
-
-
-def _aurora_code(name: str) -> AfterValidator:
-    """Validator that resolves a code of a built-in Aurora vocabulary to its IRI."""
-
-    def resolve(value: str) -> str:
-        return builtin_vocabulary(name).resolve(value).iri
-
-    return AfterValidator(resolve)
-
-
-SDG = Annotated[str, BeforeValidator(_as_text), _aurora_code("sdg")]
-KeyCompetence = Annotated[
-    str, BeforeValidator(_as_text), _aurora_code("key-competence")
-]
-
 
 class _Record(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, str_strip_whitespace=True, validate_default=True
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        return refuse_control_characters(data)
 
 
 class Media(_Record):
@@ -231,28 +122,12 @@ class Media(_Record):
         if ("path" in data) == ("content" in data):
             raise ValueError("give exactly one of 'path' and 'content'")
         if "content" in data:
-            try:
-                base64.b64decode(str(data["content"]), validate=True)
-            except binascii.Error as exc:
-                raise ValueError(f"content is not base64: {exc}") from exc
+            check_base64(str(data["content"]))
             if not data.get("content_type"):
                 raise ValueError("'content_type' is required with 'content'")
             return data
 
-        base = Path((info.context or {}).get("base_dir", "."))
-        source = Path(data["path"])
-        source = source if source.is_absolute() else base / source
-        try:
-            raw = source.read_bytes()
-        except OSError as exc:
-            raise ValueError(f"cannot read {source}: {exc.strerror}") from exc
-        kind = data.get("content_type") or source.suffix.lstrip(".")
-
-        return {
-            "path": data["path"],
-            "content": base64.b64encode(raw).decode("ascii"),
-            "content_type": kind,
-        }
+        return load_media(data, Path((info.context or {}).get("base_dir", ".")))
 
 
 class Address(_Record):
@@ -275,7 +150,7 @@ class Accreditation(_Record):
     )
     issued: date | None = Field(None, description="Date of the decision.")
     expires: date | None = Field(None, description="End of validity.")
-    homepage: IRI | None = Field(None, description="Public page of the decision.")
+    homepage: WebURL | None = Field(None, description="Public page of the decision.")
 
 
 class Identifier(_Record):
@@ -288,14 +163,16 @@ class Identifier(_Record):
 class Organisation(_Record):
     """An organisation: awarding body, issuer, accrediting agent or provider."""
 
-    id: str = Field(description="Stable id (Erasmus code, ROR IRI, or your own key).")
+    id: str = Field(
+        min_length=1, description="Stable id (Erasmus code, ROR IRI, or your own key)."
+    )
     legal_name: LangText = Field(description="Legal name, in one or more languages.")
     alt_label: LangText | None = Field(None, description="Short or common name.")
     country: Country = Field(description="Country of the organisation's address.")
     full_address: LangText | None = Field(
         None, description="Postal address as one text."
     )
-    region: Annotated[str, _code("atu")] | None = Field(
+    region: Annotated[str, code_type("atu")] | None = Field(
         None,
         description="Administrative territorial unit (ATU code or IRI) of the address.",
     )
@@ -309,8 +186,8 @@ class Organisation(_Record):
     registration: str | None = Field(
         None, description="National business registration number."
     )
-    homepage: IRI | None = Field(None, description="Home page URL.")
-    email: str | None = Field(None, description="Contact e-mail address.")
+    homepage: WebURL | None = Field(None, description="Home page URL.")
+    email: Email | None = Field(None, description="Contact e-mail address.")
     logo: Media | None = Field(None, description="Logo image.")
     identifiers: list[Identifier] = Field(
         default_factory=list, description="Other identifiers."
@@ -318,19 +195,12 @@ class Organisation(_Record):
     group: LangText | None = Field(
         None, description="Alliance or network it belongs to."
     )
-    group_email: str | None = Field(
+    group_email: Email | None = Field(
         None, description="Contact e-mail of that alliance."
     )
     accreditation: list[Accreditation] = Field(
         default_factory=list, description="Institutional quality assurance."
     )
-
-    @field_validator("email", "group_email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-            raise ValueError(f"{value!r} is not an e-mail address")
-        return value
 
 
 class LearningOutcome(_Record):
@@ -416,6 +286,16 @@ class Activity(_Record):
     start: datetime | date | None = None
     end: datetime | date | None = None
 
+    @model_validator(mode="after")
+    def _in_order(self) -> Activity:
+        if (
+            self.start
+            and self.end
+            and _as_datetime(self.end) < _as_datetime(self.start)
+        ):
+            raise ValueError("the activity's end is before its start")
+        return self
+
 
 class DisplaySettings(_Record):
     """How a wallet or viewer shows the credential (``displayParameter``)."""
@@ -439,12 +319,12 @@ class AuroraAlignment(_Record):
     belong to (``LearningOutcome.key_competences``, ``transversal_competences``).
     """
 
-    hubs: Annotated[list[str], BeforeValidator(_as_list)] = Field(
+    hubs: Annotated[list[str], BeforeValidator(as_list)] = Field(
         default_factory=list,
         description="Aurora Educational Hubs: codes, labels or IRIs of the "
         "configured hub vocabulary.",
     )
-    sdgs: Annotated[list[SDG], BeforeValidator(_as_list)] = Field(
+    sdgs: Annotated[list[SDG], BeforeValidator(as_list)] = Field(
         default_factory=list,
         description="UN Sustainable Development Goals: number (13), 'SDG 13' or IRI.",
     )
@@ -522,8 +402,8 @@ class Specification(_Record):
         None, description="Learning opportunity type (e.g. short learning programme)."
     )
     is_partial_qualification: bool | None = None
-    homepage: IRI | None = None
-    awarding_body: Annotated[list[Organisation | str], BeforeValidator(_as_list)] = (
+    homepage: WebURL | None = None
+    awarding_body: Annotated[list[Organisation | str], BeforeValidator(as_list)] = (
         Field(
             min_length=1,
             description="Annex I: awarding body (or bodies of a joint award), "
@@ -584,7 +464,7 @@ class Learner(_Record):
     )
     date_of_birth: datetime | date | None = None
     national_id: NationalId | None = None
-    email: str | None = None
+    email: Email | None = None
     student_id: str | None = Field(
         None, description="Student number at the awarding body."
     )
@@ -600,21 +480,28 @@ class Learner(_Record):
             )
         return value
 
+    @field_validator("date_of_birth")
+    @classmethod
+    def _born(cls, value: datetime | date | None) -> datetime | date | None:
+        if value is not None:
+            born = _as_datetime(value)
+            if not _EARLIEST <= born <= datetime.now(UTC):
+                raise ValueError(
+                    f"{value.isoformat()} is not a plausible date of birth"
+                )
+        return value
+
     @model_validator(mode="after")
     def _named(self) -> Learner:
         if not (self.full_name or self.given_name or self.family_name):
             raise ValueError("a learner needs a full_name or given_name/family_name")
-        if self.email is not None and not re.fullmatch(
-            r"[^@\s]+@[^@\s]+\.[^@\s]+", self.email
-        ):
-            raise ValueError(f"email {self.email!r} is not an e-mail address")
         return self
 
 
 class Award(_Record):
     """One learner's award of a specification: becomes one credential."""
 
-    id: str = Field(description="Stable id of the award; unique per issuer.")
+    id: str = Field(min_length=1, description="Stable id of the award; unique per run.")
     specification: str | None = Field(
         None, description="Id of the specification; optional when there is only one."
     )
@@ -639,11 +526,36 @@ class Award(_Record):
     activity_start: datetime | date | None = None
     activity_end: datetime | date | None = None
 
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Award:
+        start = _as_datetime(self.valid_from or self.awarded_on)
+        if self.valid_until and _as_datetime(self.valid_until) <= start:
+            raise ValueError("valid_until must be after valid_from (or awarded_on)")
+        if self.issued and self.issued.year < _EARLIEST.year:
+            raise ValueError(f"issued {self.issued.isoformat()} is before 1900")
+        if (
+            self.activity_start
+            and self.activity_end
+            and (_as_datetime(self.activity_end) < _as_datetime(self.activity_start))
+        ):
+            raise ValueError("activity_end must not be before activity_start")
+        return self
+
+
+def _as_datetime(value: datetime | date) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
 
 class RecordSet(_Record):
     """A file of records: organisations, specifications and awards."""
 
     kind: Literal["aurora-edc/records"] | None = Field(None, alias="$kind")
+    default_language: str = Field(
+        DEFAULT_LANGUAGE, description="Language of plain-string texts in this file."
+    )
     organisations: list[Organisation] = Field(default_factory=list)
     specifications: list[Specification] = Field(default_factory=list)
     awards: list[Award] = Field(default_factory=list)

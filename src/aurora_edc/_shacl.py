@@ -149,6 +149,7 @@ def get_profile(profile: str | ShapeProfile) -> ShapeProfile:
 
     Raises:
         UnknownProfileError: No built-in profile has that name.
+        InputError: ``aurora``: the Aurora configuration is unusable.
 
     """
     if isinstance(profile, ShapeProfile):

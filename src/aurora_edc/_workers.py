@@ -8,12 +8,17 @@ bulk issuance needs and the executor lacks:
   queue all of it);
 * results in the order of the tasks, whatever order the workers finish in;
 * workers that ignore Ctrl-C (the parent stops them in order) and exit on
-  their own when the parent dies, even by ``SIGKILL``, instead of lingering.
+  their own when the parent dies, even by ``SIGKILL``, instead of lingering;
+* workers started from a fork server (spawned where there is none), never
+  forked from the parent: a parent that already ran pyrudof holds Rust
+  runtime threads and locks, and a plain ``fork`` of it can deadlock.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import multiprocessing.context
 import os
 import signal
 import threading
@@ -81,6 +86,7 @@ def run_ordered(
     pending: deque[Future[R]] = deque()
     with ProcessPoolExecutor(
         max_workers=workers,
+        mp_context=_start_method(),
         initializer=_start_worker,
         initargs=(os.getpid(), initializer, initargs),
     ) as executor:
@@ -97,21 +103,44 @@ def run_ordered(
             raise
 
 
+def _start_method() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+
+    return multiprocessing.get_context(
+        "forkserver" if "forkserver" in methods else "spawn"
+    )
+
+
 def _start_worker(
     parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
 ) -> None:
     """Prepare a worker: leave Ctrl-C to the parent, follow it when it dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watchdog = threading.Thread(
-        target=_exit_with_parent, args=(parent,), name="parent-watchdog", daemon=True
+        target=_exit_with_parent,
+        args=(parent, os.getppid()),
+        name="parent-watchdog",
+        daemon=True,
     )
     watchdog.start()
     if initializer is not None:
         initializer(*initargs)
 
 
-def _exit_with_parent(parent: int) -> None:
-    while os.getppid() == parent:
+def _exit_with_parent(parent: int, direct: int) -> None:
+    """Exit once the run's process, or the fork server between us, is gone."""
+    while os.getppid() == direct and _alive(parent):
         time.sleep(_WATCH_INTERVAL)
     log.warning("parent process %d is gone: worker %d exits", parent, os.getpid())
     os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+    return True

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ._build import node_id
+from ._build_nodes import node_id
 from ._elm import LangMap, Node, format_datetime
 from ._exceptions import InputError
 from ._report import ValidationReport
