@@ -14,6 +14,7 @@ from rdflib.compare import isomorphic
 
 from aurora_edc._build import CredentialBuilder
 from aurora_edc._elm import to_graph, to_jsonld
+from aurora_edc._exceptions import RecordError
 from aurora_edc._jsonld import parse_credential
 from aurora_edc._records import Award, Organisation, Specification
 from aurora_edc._serialize import jsonld_bytes
@@ -231,3 +232,100 @@ def test_generated_records_conform_and_round_trip(
     again = Graph().parse(data=parsed.serialize(format="json-ld"), format="json-ld")
     assert isomorphic(parsed, graph)
     assert isomorphic(again, graph)
+
+
+def test_org_id_that_is_not_a_writable_iri_gets_a_derived_id() -> None:
+    """An organisation id like ``urn:evil>id`` is never used as a node IRI."""
+    org = Organisation(
+        id="urn:evil>id", legal_name="O", country="AT", eidas_id="VATAT-1"
+    )
+    spec = Specification(id="s", title="T", awarding_body=[org])
+    award = Award(id="a", learner={"full_name": "A B"}, awarded_on="2026-01-01")
+
+    credential = CredentialBuilder().build(spec, award, issued=ISSUED)
+
+    assert credential.get("issuer").id.startswith("urn:uuid:")
+    assert b"evil>" not in to_graph(credential).serialize(format="nt", encoding="utf-8")
+
+
+def test_same_local_org_id_at_two_universities_does_not_collide() -> None:
+    """Two universities that both call themselves ``uni`` get different node ids."""
+    award = Award(id="a1", learner={"full_name": "A B"}, awarded_on="2026-01-01")
+    ids = []
+    for country, name in (("AT", "Alpha"), ("FR", "Beta")):
+        org = Organisation(
+            id="uni", legal_name=name, country=country, eidas_id=f"VAT{country}-1"
+        )
+        spec = Specification(id="s", title="T", awarding_body=[org])
+        ids.append(CredentialBuilder().build(spec, award, issued=ISSUED).id)
+
+    assert ids[0] != ids[1]
+
+
+def test_regression_same_org_id_with_other_content_is_refused() -> None:
+    """Two different organisations under one id never lend one's name to the other."""
+    builder = CredentialBuilder()
+    award = Award(id="a1", learner={"full_name": "A B"}, awarded_on="2026-01-01")
+    for name in ("Alpha University", "Beta College"):
+        org = Organisation(id="uni", legal_name=name, country="AT", eidas_id="VATAT-1")
+        spec = Specification(id=name, title="T", awarding_body=[org])
+        if name.startswith("Alpha"):
+            builder.build(spec, award, issued=ISSUED)
+            continue
+        with pytest.raises(RecordError, match="defined twice"):
+            builder.build(spec, award, issued=ISSUED)
+
+
+def test_regression_cyclic_accreditation_does_not_recurse() -> None:
+    """An organisation that accredits itself builds without RecursionError."""
+    org = Organisation(
+        id="self",
+        legal_name="S",
+        country="AT",
+        eidas_id="VATAT-2",
+        accreditation=[
+            {"type": "Institutional Quality Assurance", "title": "QA", "agent": "self"}
+        ],
+    )
+    spec = Specification(id="s", title="T", awarding_body=[org])
+    award = Award(id="a", learner={"full_name": "A B"}, awarded_on="2026-01-01")
+
+    credential = CredentialBuilder(organisations={"self": org}).build(
+        spec, award, issued=ISSUED
+    )
+
+    issuer = credential.get("issuer")
+    (accreditation,) = issuer.get("accreditation")
+    assert accreditation.get("accreditingAgent") is issuer
+
+
+def test_grade_without_assessment_is_kept() -> None:
+    """A grade is written even when the offering describes no assessment."""
+    org = Organisation(id="o", legal_name="O", country="AT", eidas_id="VATAT-3")
+    spec = Specification(id="s", title="Water", awarding_body=[org])
+    award = Award(
+        id="a", learner={"full_name": "A B"}, awarded_on="2026-01-01", grade="8/10"
+    )
+
+    document = to_jsonld(CredentialBuilder().build(spec, award, issued=ISSUED))
+
+    proven = document["credentialSubject"]["hasClaim"]["provenBy"]
+    assert proven["grade"]["noteLiteral"] == {"en": "8/10"}
+    assert proven["title"] == {"en": "Water"}
+
+
+def test_full_name_has_one_language() -> None:
+    """Given name in English and family name in German give one full name."""
+    org = Organisation(id="o", legal_name="O", country="AT", eidas_id="VATAT-4")
+    spec = Specification(id="s", title="T", awarding_body=[org])
+    award = Award(
+        id="a",
+        learner={"given_name": {"en": "Ana"}, "family_name": {"de": "Schmidt"}},
+        awarded_on="2026-01-01",
+    )
+
+    person = to_jsonld(CredentialBuilder().build(spec, award, issued=ISSUED))[
+        "credentialSubject"
+    ]
+
+    assert person["fullName"] == {"en": "Ana Schmidt"}

@@ -220,3 +220,82 @@ def test_generated_records_always_load(
 
     assert not batch.errors, [str(e) for e in batch.errors]
     assert len(batch.awards) == 1
+
+
+def test_media_path_outside_the_record_folder_is_refused(tmp_path: Path) -> None:
+    """A logo path that leaves the record file's folder is a record error."""
+    spec = _set(SPEC, "awarding_body.logo", {"path": "../../../../etc/passwd"})
+
+    batch = load_records([_write(tmp_path, {"specifications": [spec]})])
+
+    (error,) = batch.errors
+    assert "outside the record file's folder" in str(error)
+
+
+def test_media_file_must_match_its_type(tmp_path: Path) -> None:
+    """A file declared PNG that is not a PNG is refused."""
+    (tmp_path / "logo.png").write_bytes(b"not an image")
+    spec = _set(SPEC, "awarding_body.logo", {"path": "logo.png"})
+
+    batch = load_records([_write(tmp_path, {"specifications": [spec]})])
+
+    (error,) = batch.errors
+    assert "is not a PNG file" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(1.5, "PT1H30M"), (60, "PT60H"), (0.25, "PT15M"), ("P1M", "P1M")],
+)
+def test_hours_become_valid_durations(
+    tmp_path: Path, value: object, expected: str
+) -> None:
+    """Fractional hours are written as hours and minutes, never ``PT1.5H``."""
+    batch = load_records([_write(tmp_path, _set(SPEC, "volume_of_learning", value))])
+
+    assert batch.specifications["mc-1"].volume_of_learning == expected
+
+
+@pytest.mark.parametrize("value", [True, float("inf"), 0, 1e-5, 1e20, "sixty"])
+def test_nonsense_durations_are_refused(tmp_path: Path, value: object) -> None:
+    """Booleans, infinities, zero, tiny and absurd values are not durations."""
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        json.dumps(_set(SPEC, "volume_of_learning", value)).replace("Infinity", ".inf"),
+        encoding="utf-8",
+    )
+
+    batch = load_records([path])
+
+    (error,) = batch.errors
+    assert error.path == "volume_of_learning"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("awarding_body.homepage", "javascript:alert(1)"),
+        ("awarding_body.email", 'a>b"c@d.ef'),
+        ("title", {"en": "Bad\u202eTitle"}),
+        ("title", {"EN": "x", "en": "y"}),
+    ],
+)
+def test_unsafe_text_is_refused(tmp_path: Path, field: str, value: object) -> None:
+    """Script URLs, bad IRIs, bidi overrides and clashing tags are refused."""
+    batch = load_records(
+        [_write(tmp_path, {"specifications": [_set(SPEC, field, value)]})]
+    )
+
+    assert len(batch.errors) == 1
+
+
+def test_award_dates_must_be_in_order(tmp_path: Path) -> None:
+    """A credential valid until before it is valid from is a record error."""
+    award = dict(AWARD, valid_until="2020-01-01T00:00:00Z")
+
+    batch = load_records(
+        [_write(tmp_path, {"specifications": [SPEC], "awards": [award]})]
+    )
+
+    (error,) = batch.errors
+    assert "valid_until" in str(error)

@@ -74,12 +74,20 @@ from ._exceptions import (
     VerificationError,
     XSDConformanceError,
 )
+from ._issue import (
+    IssueOptions,
+    IssueSummary,
+    RecordOutcome,
+    SealSettings,
+    issue_records,
+)
 from ._jades import seal_jades
 from ._jades_verify import verify_jades
 from ._journal import DeliveryState, DepositJournal, JournalEntry
 from ._jsonld import CredentialGraph, iter_unmapped_keys, parse_credential
 from ._keys import SealKey, load_seal_key
 from ._limits import DEFAULT_XML_LIMITS, XMLLimits
+from ._loaders import RecordStream, stream_records
 from ._loq import LOQDocument, LOQOffering, loq_document, loq_offering, loq_report
 from ._loq_job import CatalogueReport, write_catalogue
 from ._media import MediaPolicy, shrink_media
@@ -95,6 +103,7 @@ from ._oid4vci import (
     offer_link,
     read_offer_link,
 )
+from ._pipeline import IssueContext, issue_partition
 from ._presentation import build_presentation, sign_presentation, verify_presentation
 from ._qr import QRKind, offer_qr
 from ._report import Finding, Severity, ValidationReport
@@ -185,6 +194,9 @@ __all__ = [
     "HandoffError",
     "Indication",
     "InputError",
+    "IssueContext",
+    "IssueOptions",
+    "IssueSummary",
     "IssuerMismatchError",
     "JournalEntry",
     "KeyMaterialError",
@@ -196,6 +208,8 @@ __all__ = [
     "PayloadTooLargeError",
     "QRKind",
     "RecordError",
+    "RecordOutcome",
+    "RecordStream",
     "SDJWTFormat",
     "SDJWTVCIssuer",
     "SHACLConformanceError",
@@ -204,6 +218,7 @@ __all__ = [
     "SealError",
     "SealFormat",
     "SealKey",
+    "SealSettings",
     "SealVerificationReport",
     "Severity",
     "ShapeProfile",
@@ -247,6 +262,8 @@ __all__ = [
     "is_sealed",
     "is_valid_credential",
     "is_valid_xml",
+    "issue_partition",
+    "issue_records",
     "iter_credential_findings",
     "iter_media",
     "iter_unmapped_keys",
@@ -276,6 +293,7 @@ __all__ = [
     "shrink_media",
     "sign_presentation",
     "size_report",
+    "stream_records",
     "subject_email",
     "validate_credential",
     "validate_xml",

@@ -17,7 +17,6 @@ specification and shared by all its awards.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -45,6 +44,7 @@ from ._build_nodes import (
 )
 from ._elm import LangMap, Node
 from ._exceptions import RecordError
+from ._record_types import is_iri
 from ._records import (
     Accreditation,
     Activity,
@@ -57,7 +57,6 @@ from ._vocab import open_concept
 
 __all__ = ["PROFILE_IRIS", "CredentialBuilder", "node_id"]
 
-_ABSOLUTE_ID = re.compile(r"^(https?://|urn:)\S+$")
 
 PROFILE_IRIS = {
     name: "http://data.europa.eu/snb/model/ap/" + name
@@ -471,7 +470,9 @@ class CredentialBuilder:
                 )
             return made
         key = _org_key(org)
-        iri = org.id if _ABSOLUTE_ID.match(org.id) else node_id("organisation", key)
+        # An id that is already a web or URN identifier is kept as the node id.
+        keep = org.id.startswith(("http://", "https://", "urn:")) and is_iri(org.id)
+        iri = org.id if keep else node_id("organisation", key)
         node = Node("Organisation", iri)
         # Registered before its accreditations, which may name it again.
         self._orgs[org.id] = (org, node)

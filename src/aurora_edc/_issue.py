@@ -22,6 +22,7 @@ import functools
 import hashlib
 import json
 import logging
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -197,6 +198,7 @@ def issue_records(
             else functools.partial(_local_runner, workers=workers)
         )
     with IssueJournal(options.out_dir, settings, restart=restart) as journal:
+        _remove_partial_files(options.out_dir)
         run = _Run(journal, options.out_dir, progress)
         chunks: deque[_Chunk] = deque()
         for outcomes in runner(
@@ -497,6 +499,21 @@ def _seal_identity(seal: SealSettings | None) -> dict[str, Any] | None:
         "certificate": hashlib.sha256(certificate).hexdigest(),
         "tsa": seal.tsa_url,
     }
+
+
+# Temporary files of write_atomic (tempfile.mkstemp: ".<name>.<8 characters>").
+_PARTIAL = re.compile(r"^\..+\.[a-z0-9_]{8}$")
+
+
+def _remove_partial_files(out_dir: Path) -> None:
+    """Remove the temporary files a killed run left (never renamed into place)."""
+    for directory in (out_dir, out_dir / "invalid"):
+        if not directory.is_dir():
+            continue
+        for path in directory.iterdir():
+            if _PARTIAL.match(path.name) and path.is_file():
+                log.info("removing %s, left by an interrupted run", path)
+                path.unlink(missing_ok=True)
 
 
 def _digest(text: str) -> str:

@@ -50,6 +50,7 @@ __all__ = [
     "WebURL",
     "as_list",
     "code_type",
+    "is_iri",
     "load_media",
     "refuse_control_characters",
     "skill_concept",
@@ -197,6 +198,11 @@ def _check_duration(value: object) -> str:
     text += (f"{minutes}M" if minutes else "") + (f"{secs}S" if secs else "")
 
     return text
+
+
+def is_iri(value: str) -> bool:
+    """Whether ``value`` is an absolute IRI that RDF syntaxes can write."""
+    return bool(_IRI.match(value))
 
 
 def _check_iri(value: str) -> str:

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from .._exceptions import AuroraEDCError, InputError
+from .._issue_shacl import resolve_engine
 from .._report import Finding, Severity, ValidationReport
 from .._shacl import DEFAULT_PROFILE, compact_iri, credential_report, profile_names
 from ._common import (
@@ -56,11 +57,23 @@ def validate(
         OutputFormat,
         typer.Option("--format", help="text, or json: a list of report objects."),
     ] = OutputFormat.text,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="SHACL engine: auto (pyrudof if installed), pyrudof, pyshacl; "
+            "findings always come from pyshacl."
+        ),
+    ] = "auto",
     artefacts: ArtefactsOption = None,
 ) -> None:
     """Validate credentials: exit 0 if all conform, 1 on violations, 2 if unusable."""
     use_artefacts(artefacts)
-    outcomes = [_check(path, profile, schema) for path in files]
+    try:
+        engine = resolve_engine(engine)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_UNUSABLE) from exc
+    outcomes = [_check(path, profile, schema, engine) for path in files]
 
     if output_format is OutputFormat.json:
         typer.echo(json.dumps([_as_dict(outcome) for outcome in outcomes], indent=2))
@@ -85,14 +98,14 @@ class _Unusable:
 _Outcome = ValidationReport | _Unusable
 
 
-def _check(path: Path, profile: str, schema: str | None) -> _Outcome:
+def _check(path: Path, profile: str, schema: str | None, engine: str) -> _Outcome:
     xml = _is_xml(path)
     try:
         if xml:
             from .._xsd import xml_report
 
             return xml_report(path, schema=schema, source_name=str(path))
-        return credential_report(path, profile, source=str(path))
+        return credential_report(path, profile, source=str(path), engine=engine)
     except (AuroraEDCError, OSError) as exc:
         return _Unusable(
             str(path), (schema or "xsd") if xml else profile, _reason(exc, path)
