@@ -203,9 +203,9 @@ def test_unknown_profile_is_a_lookup_error() -> None:
 
 
 def test_unknown_engine_is_refused() -> None:
-    """Only pyshacl is an engine for now."""
+    """An engine other than pyshacl and pyrudof is refused, naming both."""
     with pytest.raises(ValueError, match="pyrudof"):
-        SHACLValidator(engine="pyrudof")
+        SHACLValidator(engine="topbraid")
 
 
 def test_shapes_are_parsed_once_and_left_untouched(

@@ -239,6 +239,8 @@ class ArtefactCatalogue:
         """
         if self.cache is None:
             raise ArtefactNotFoundError("no cache directory to fetch artefacts into")
+        if not timeout > 0:
+            raise ValueError(f"timeout must be positive, not {timeout}")
         wanted = [self.entry(url) for url in urls] if urls else list(self.artefacts)
         written = []
         with httpx.Client(timeout=timeout, follow_redirects=True) as client:
@@ -256,13 +258,13 @@ class ArtefactCatalogue:
         assert self.cache is not None
         log.info("fetching %s from %s", entry.url, source)
         try:
-            response = client.get(source)
-            response.raise_for_status()
+            with client.stream("GET", source) as response:
+                response.raise_for_status()
+                data = _read_bounded(response, entry.size)
         except httpx.HTTPError as exc:
             raise ArtefactNotFoundError(
                 f"cannot download {entry.url} from {source}: {exc}"
             ) from exc
-        data = response.content[: _MAX_DOWNLOAD + 1]
         digest = hashlib.sha256(data).hexdigest()
         if digest != entry.sha256:
             raise ArtefactIntegrityError(
@@ -300,6 +302,19 @@ class ArtefactCatalogue:
                 f"{entry.sha256}, found {digest}"
             )
         self._verified[candidate] = entry.sha256
+
+
+def _read_bounded(response: httpx.Response, expected: int) -> bytes:
+    """Read a download, stopping one byte past the pinned size."""
+    limit = min(expected + 1, _MAX_DOWNLOAD)
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+
+    return b"".join(chunks)[:limit]
 
 
 def _missing_message(entry: Artefact, roots: list[Path]) -> str:

@@ -35,6 +35,7 @@ __all__ = [
     "LangMap",
     "Node",
     "TermDefinition",
+    "context_prefixes",
     "term",
     "to_graph",
     "to_jsonld",
@@ -187,6 +188,19 @@ def _expand(value: str, prefixes: dict[str, Any]) -> str:
         return target + rest
 
     return value
+
+
+@functools.lru_cache(maxsize=1)
+def context_prefixes() -> tuple[tuple[str, str], ...]:
+    """Return the namespace prefixes the EDC and VC 1.1 contexts declare."""
+    catalogue = default_catalogue()
+    found: dict[str, str] = {"cred": "https://www.w3.org/2018/credentials#"}
+    edc = catalogue.read_json(EDC_CONTEXT)["@context"]  # type: ignore[index]
+    for name, value in edc.items():
+        if isinstance(value, str) and value.endswith(("/", "#")) and ":" in value:
+            found.setdefault(name, value)
+
+    return tuple(sorted(found.items()))
 
 
 def to_jsonld(credential: Node) -> dict[str, Any]:

@@ -37,7 +37,9 @@ and shape for SHACL.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
+from typing import ClassVar
 
 __all__ = [
     "AlreadySealedError",
@@ -100,7 +102,7 @@ class _Full(Exception):
 class _BoundedRepr:
     """Build a prefix of ``repr(value)`` that stops just past ``limit`` chars."""
 
-    _CLOSE = {list: ("[", "]"), tuple: ("(", ")"), dict: ("{", "}")}
+    _CLOSE: ClassVar[dict[type, str]] = {list: "[...]", tuple: "(...)", dict: "{...}"}
 
     def __init__(self, limit: int) -> None:
         self._room = max(limit, 0) + 1
@@ -108,10 +110,8 @@ class _BoundedRepr:
         self._active: set[int] = set()
 
     def render(self, value: object) -> str:
-        try:
+        with contextlib.suppress(_Full):
             self._value(value)
-        except _Full:
-            pass
 
         return "".join(self._pieces)
 
@@ -135,8 +135,7 @@ class _BoundedRepr:
     def _container(self, value: object) -> None:
         # A container met again inside itself prints as builtin repr does.
         if id(value) in self._active:
-            start, end = self._CLOSE[type(value)]
-            self._emit(f"{start}...{end}")
+            self._emit(self._CLOSE[type(value)])
             return
 
         self._active.add(id(value))
@@ -176,18 +175,21 @@ class _BoundedRepr:
 
 
 def _text_prefix(value: str | bytes, room: int) -> str:
-    """Return ``repr(value)``, or a prefix of it at least ``room`` long."""
+    """Return ``repr(value)``, or a prefix of it longer than ``room``."""
     if len(value) <= room:
         return repr(value)
 
-    # repr() picks its quote from the whole text: make the slice pick the same
-    # one by appending the quotes that decide it, then drop them again.
-    quote, both = ("\'", "'\"") if isinstance(value, str) else (b"'", b"'\"")
-    head = value[:room]
-    if quote in value and both[1:] not in value:
-        return repr(head + quote)[:-2]  # type: ignore[operator]
+    # repr() picks its quote from the whole text (a double quote when the text
+    # holds a single quote and no double one): end the slice with the quotes
+    # that make repr() pick the same one, then drop them again.
+    if isinstance(value, str):
+        if "'" in value and '"' not in value:
+            return repr(value[:room] + "'")[:-2]
+        return repr(value[:room] + "'\"")[:-4]
+    if b"'" in value and b'"' not in value:
+        return repr(value[:room] + b"'")[:-2]
 
-    return repr(head + both)[:-4]  # type: ignore[operator]
+    return repr(value[:room] + b"'\"")[:-4]
 
 
 def _int_repr(value: int) -> str:

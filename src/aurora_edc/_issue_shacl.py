@@ -7,12 +7,14 @@ of a batch are written as one N-Triples document (:class:`NTriplesBatch`,
 straight from the model, each shared node once) and validated in one pyrudof
 run, a few milliseconds per credential.
 
-Why merging is exact here: the EDC shapes select focus nodes by
-``sh:targetClass`` only and follow properties forwards only (no inverse
-paths, no SPARQL constraints; checked when the shapes load). A focus node
-then sees the same values, and the same nodes below them, in the merged graph
-as in its own credential, as long as no node id stands for different triples
-in two credentials; :class:`NTriplesBatch` refuses such merges.
+Why merging is exact here: the EDC shapes follow properties forwards only
+(no inverse paths, no SPARQL, no SHACL-AF targets; checked when the shapes
+load, else credentials are validated one by one). A focus node then sees the
+same values, and the same nodes below them, in the merged graph as in its own
+credential, as long as no node id stands for different triples in two
+credentials, which :class:`NTriplesBatch` refuses; so each focus node has the
+same results merged and alone, and the merged focus nodes are those of the
+credentials alone.
 
 What is reported never depends on the batching or the engine: a batch with no
 result at all means every credential of it conforms, and its report holds
@@ -47,10 +49,11 @@ log = logging.getLogger(__name__)
 
 Validator = Callable[[Node, str], ValidationReport]
 
-# Shape features under which a merged graph could validate differently.
+# Shape features that look beyond a focus node's own values (inverse paths,
+# SPARQL, SHACL-AF targets and rules, JavaScript): with them, a merged graph
+# could validate differently from each credential alone.
 _NOT_MERGEABLE = re.compile(
-    r"(?:\bsh:|shacl#)(inversePath|targetSubjectsOf|targetObjectsOf|sparql|"
-    r"closed|qualifiedValueShape|target)\b"
+    r"(?:\bsh:|shacl#)(inversePath|sparql|select|ask|target|rule|js\w*)\b"
 )
 
 

@@ -5,7 +5,15 @@ the W3C VC contexts (``https://www.w3.org/2018/credentials/v1``,
 ``https://www.w3.org/ns/credentials/v2``) with the ELM v3 ``edc-ap`` context.
 Every remote ``@context`` is resolved through the artefact catalogue, never the
 network: its URL is replaced by the local context object before rdflib expands
-the document (rdflib 7 has no public document-loader hook).
+the document (rdflib 7 has no public document-loader hook), and a second,
+independent walk refuses any context reference left over
+(:mod:`aurora_edc._jsonld_contexts`).
+
+Inputs are bounded: a file must be a regular file of at most
+:data:`MAX_DOCUMENT_BYTES`, and a credential may expand to at most
+:data:`MAX_TRIPLES` triples (``max_triples``), checked on the JSON before
+rdflib parses it and on the graph after, because SHACL validation costs about
+0.3 ms per triple with pySHACL (see ``docs/validation.md``).
 
 Two checks come with the parse, both reported as findings with
 ``check="context"``:
@@ -28,7 +36,6 @@ import binascii
 import json
 import logging
 import os
-import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,12 +45,15 @@ from rdflib import Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from ._catalogue import ArtefactCatalogue, default_catalogue
+from ._documents import read_regular_file
 from ._exceptions import InputError, shorten
+from ._jsonld_contexts import inline_contexts, refuse_references
 from ._jsonld_keys import unmapped_keys
 from ._report import Finding, Severity
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
+    "MAX_TRIPLES",
     "CredentialGraph",
     "compensate_context_defects",
     "iter_unmapped_keys",
@@ -55,6 +65,17 @@ log = logging.getLogger(__name__)
 # Largest credential accepted: the EC micro-credential sample is 150 kB, most
 # of it base64 images; a diploma supplement with attachments stays far below.
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+
+# Most triples a credential read from a document may expand to. The EC
+# micro-credential sample has 353, a credential of 1,000 learning outcomes
+# about 4,000; pySHACL needs about 7 s for 20,000 (docs/validation.md).
+MAX_TRIPLES = 20_000
+
+# The same limit, applied to the JSON before rdflib parses it (parsing costs
+# follow the JSON values, repeated nodes included): a credential may hold four
+# JSON values per allowed triple. The EC sample has 3.2 (its concepts repeat),
+# credentials of many small nodes 1.7.
+_VALUES_PER_TRIPLE = 4
 
 _FORMATS = {
     "json-ld": "json-ld",
@@ -94,6 +115,7 @@ def parse_credential(
     format: str | None = None,
     source: str | None = None,
     catalogue: ArtefactCatalogue | None = None,
+    max_triples: int = MAX_TRIPLES,
 ) -> CredentialGraph:
     """Read an EDC into an rdflib graph without touching the network.
 
@@ -109,29 +131,37 @@ def parse_credential(
             suffix.
         source: Label used in findings and errors; defaults to the path.
         catalogue: Where remote contexts come from; the default catalogue.
+        max_triples: Most triples accepted (default :data:`MAX_TRIPLES`);
+            raise it for credentials you trust to be that large.
 
     Returns:
         The graph, the source label and the unmapped-key findings.
 
     Raises:
-        InputError: Unreadable, not UTF-8, bad JSON or Turtle (with the
-            line), an unknown remote context, or rdflib refused the document.
+        InputError: Not a regular file, unreadable, too large, not UTF-8, bad
+            JSON or Turtle (with the line), a context outside the catalogue or
+            against JSON-LD 1.1, or rdflib refused the document.
         ArtefactError: A known context is missing from the mirror or altered.
 
     """
     catalogue = catalogue or default_catalogue()
     content, fmt, label, base = _read_input(data, format, source)
     if fmt != "json-ld":
-        return CredentialGraph(_parse_rdf(content, fmt, label, base), label)
+        graph = _parse_rdf(content, fmt, label, base)
+        _check_triples(len(graph), max_triples, label)
+        return CredentialGraph(graph, label)
 
     document = _loads(content, label) if isinstance(content, str) else content
     document, label = _unwrap(document, label)
     try:
-        expanded = _inline_contexts(document, catalogue, label)
+        _check_values(document, max_triples, label)
+        expanded = inline_contexts(document, catalogue, label)
+        refuse_references(expanded, label)
         findings = tuple(unmapped_keys(expanded))
     except RecursionError as exc:
         raise InputError("JSON-LD nested too deeply", source=label) from exc
     graph = _parse_jsonld(expanded, label, base)
+    _check_triples(len(graph), max_triples, label)
     log.debug("read %s: %d triples, %d unmapped keys", label, len(graph), len(findings))
 
     return CredentialGraph(graph, label, findings, document)
@@ -148,17 +178,14 @@ def _read_input(
         path = Path(data)
         label = source or str(path)
         fmt = fmt or _SUFFIXES.get(path.suffix.lower(), "json-ld")
-        return (
-            _decode(_read_file(path, label), label),
-            fmt,
-            label,
-            path.resolve().as_uri(),
-        )
+        raw = read_regular_file(path, max_bytes=MAX_DOCUMENT_BYTES, source=label)
+        return _decode(raw, label), fmt, label, path.resolve().as_uri()
 
     label = source or "<credential>"
     if isinstance(data, bytes):
         return _decode(data, label), fmt or "json-ld", label, None
     if isinstance(data, str):
+        _refuse_file_name(data, label)
         return data, fmt or "json-ld", label, None
     if isinstance(data, Mapping):
         return data, fmt or "json-ld", label, None
@@ -179,19 +206,21 @@ def _format_name(format: str, source: str | None) -> str:
         ) from None
 
 
-def _read_file(path: Path, label: str) -> bytes:
+def _refuse_file_name(text: str, label: str) -> None:
+    """Refuse a one-line str that names an existing file instead of content."""
+    head = text.lstrip()[:1]
+    if not head or head in "{[<@#" or "\n" in text or len(text) > 4096:
+        return
     try:
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise InputError(
-                f"{size} bytes exceeds the limit of {MAX_DOCUMENT_BYTES} bytes",
-                source=label,
-            )
-        return path.read_bytes()
-    except OSError as exc:
+        exists = Path(text).is_file()
+    except (OSError, ValueError):  # a name too long, or with a NUL byte
+        return
+    if exists:
         raise InputError(
-            f"cannot read the file: {exc.strerror or exc}", source=label
-        ) from exc
+            f"the text {shorten(text)} names a file, but a str is read as the "
+            "credential's content; pass a pathlib.Path to read the file",
+            source=label,
+        )
 
 
 def _decode(raw: bytes, label: str) -> str:
@@ -209,6 +238,39 @@ def _decode(raw: bytes, label: str) -> str:
             source=label,
             line=line,
         ) from exc
+
+
+def _check_values(document: Mapping[str, Any], max_triples: int, label: str) -> None:
+    """Refuse, before rdflib parses it, a document far over the triple limit."""
+    ceiling = max_triples * _VALUES_PER_TRIPLE
+    count = 0
+    stack: list[Any] = [document]
+    while stack and count <= ceiling:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            count += 1
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif item is not None:
+            count += 1
+    if count > ceiling:
+        raise InputError(
+            f"more than {ceiling} JSON values, so more than the limit of "
+            f"{max_triples} triples; pass a higher max_triples (--max-triples) "
+            "for a credential you trust to be that large",
+            source=label,
+        )
+
+
+def _check_triples(count: int, max_triples: int, label: str) -> None:
+    if count > max_triples:
+        raise InputError(
+            f"{count} triples, over the limit of {max_triples}; pass a higher "
+            "max_triples (--max-triples) for a credential you trust to be that "
+            "large (SHACL validation takes about 0.3 ms per triple)",
+            source=label,
+        )
 
 
 def _loads(text: str, label: str) -> Mapping[str, Any]:
@@ -264,77 +326,6 @@ def _payload_text(payload: str, label: str) -> str:
         ) from exc
 
     return _decode(raw, label)
-
-
-# --- contexts from the catalogue ------------------------------------------
-
-_CONTEXTS: dict[Path, Any] = {}
-_CONTEXTS_LOCK = threading.RLock()
-
-
-def _inline_contexts(value: Any, catalogue: ArtefactCatalogue, label: str) -> Any:
-    """Return a copy of ``value`` whose ``@context`` URLs are local objects."""
-    if isinstance(value, list):
-        return [_inline_contexts(item, catalogue, label) for item in value]
-    if not isinstance(value, Mapping):
-        return value
-
-    return {
-        key: (
-            _resolve_context(item, catalogue, label)
-            if key == "@context"
-            else _inline_contexts(item, catalogue, label)
-        )
-        for key, item in value.items()
-    }
-
-
-def _resolve_context(local: Any, catalogue: ArtefactCatalogue, label: str) -> Any:
-    if isinstance(local, str):
-        return _remote_context(local, catalogue, label)
-    if isinstance(local, list):
-        return [_resolve_context(item, catalogue, label) for item in local]
-    if not isinstance(local, Mapping):
-        return local
-
-    resolved = dict(local)
-    imported = resolved.pop("@import", None)
-    for term, definition in resolved.items():
-        if isinstance(definition, Mapping) and "@context" in definition:
-            scoped = _resolve_context(definition["@context"], catalogue, label)
-            resolved[term] = {**definition, "@context": scoped}
-    if isinstance(imported, str):
-        base = _remote_context(imported, catalogue, label)
-        resolved = {**(base if isinstance(base, Mapping) else {}), **resolved}
-
-    return resolved
-
-
-def _remote_context(url: str, catalogue: ArtefactCatalogue, label: str) -> Any:
-    if not catalogue.knows(url):
-        raise InputError(
-            f"remote @context {url!r} is not in aurora-edc's artefact catalogue; "
-            "contexts are never fetched from the network (expected the W3C VC or "
-            "the EDC context)",
-            source=label,
-        )
-    entry = catalogue.entry(url)
-    if "json" not in entry.media_type:
-        raise InputError(
-            f"@context {url!r} names a {entry.media_type} artefact, "
-            "not a JSON-LD context",
-            source=label,
-        )
-
-    path = catalogue.path(url)
-    with _CONTEXTS_LOCK:
-        if path not in _CONTEXTS:
-            loaded = catalogue.read_json(url)
-            inner = loaded.get("@context") if isinstance(loaded, Mapping) else None
-            _CONTEXTS[path] = _resolve_context(inner, catalogue, label)
-            log.debug("context %s loaded from %s", url, path)
-
-        return _CONTEXTS[path]
 
 
 # --- parsing --------------------------------------------------------------
@@ -395,10 +386,10 @@ def iter_unmapped_keys(
         One finding per dropped key, its JSON path in ``path``.
 
     Raises:
-        InputError: An unknown remote context.
+        InputError: A context outside the catalogue or against JSON-LD 1.1.
 
     """
-    inlined = _inline_contexts(
+    inlined = inline_contexts(
         document, catalogue or default_catalogue(), "<credential>"
     )
 

@@ -8,14 +8,26 @@ through one table. ``xml`` is the ELM 1.2 ``europassCredential`` of
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ._elm import Node, to_graph, to_jsonld
+from rdflib import Graph
+from rdflib.plugins.serializers.turtle import TurtleSerializer
+from rdflib.term import Node as RDFNode
+
+from ._elm import Node, context_prefixes, to_graph, to_jsonld
 from ._report import ValidationReport
 
-__all__ = ["WRITERS", "Writer", "jsonld_bytes", "register_writer"]
+__all__ = [
+    "WRITERS",
+    "Writer",
+    "jsonld_bytes",
+    "ntriples_bytes",
+    "register_writer",
+    "turtle_bytes",
+]
 
 
 @dataclass(frozen=True)
@@ -57,11 +69,37 @@ def jsonld_bytes(credential: Node, *, indent: int | None = 2) -> bytes:
     return text.encode("utf-8")
 
 
-def _rdf(fmt: str) -> Callable[[Node], bytes]:
-    def write(credential: Node) -> bytes:
-        return to_graph(credential).serialize(format=fmt, encoding="utf-8")
+class _StableTurtle(TurtleSerializer):
+    """Turtle whose object lists come out in one order, whatever the hash seed."""
 
-    return write
+    def objectList(self, objects: Sequence[RDFNode]) -> None:
+        super().objectList(sorted(objects, key=_term_key))
+
+
+def _term_key(term: RDFNode) -> tuple[str, str, str, str]:
+    language = getattr(term, "language", None) or ""
+    datatype = str(getattr(term, "datatype", None) or "")
+
+    return (type(term).__name__, str(term), language, datatype)
+
+
+def turtle_bytes(credential: Node) -> bytes:
+    """Return the credential as Turtle, byte-identical across runs."""
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in context_prefixes():
+        graph.bind(prefix, namespace)
+    out = io.BytesIO()
+    _StableTurtle(to_graph(credential, graph)).serialize(out, encoding="utf-8")
+
+    return out.getvalue()
+
+
+def ntriples_bytes(credential: Node) -> bytes:
+    """Return the credential as N-Triples, one triple a line, lines sorted."""
+    text = to_graph(credential).serialize(format="nt11", encoding="utf-8")
+    lines = sorted(line for line in text.splitlines() if line.strip())
+
+    return b"\n".join(lines) + b"\n"
 
 
 def _elm12_bytes(credential: Node) -> bytes:
@@ -78,8 +116,8 @@ def _elm12_check(credential: Node, data: bytes) -> ValidationReport:
 
 WRITERS: dict[str, Writer] = {
     "jsonld": Writer("jsonld", ".jsonld", "application/ld+json", jsonld_bytes),
-    "ttl": Writer("ttl", ".ttl", "text/turtle", _rdf("turtle")),
-    "nt": Writer("nt", ".nt", "application/n-triples", _rdf("nt11")),
+    "ttl": Writer("ttl", ".ttl", "text/turtle", turtle_bytes),
+    "nt": Writer("nt", ".nt", "application/n-triples", ntriples_bytes),
     "xml": Writer("xml", ".xml", "application/xml", _elm12_bytes, _elm12_check),
 }
 

@@ -37,7 +37,9 @@ def fetch(
             help="Download from BASE_URL/<mirror path> instead of each canonical URL."
         ),
     ] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 30.0,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds per request.", min=0.1, max=3600)
+    ] = 30.0,
 ) -> None:
     """Download missing artefacts into the user cache, checking each SHA-256."""
     catalogue = default_catalogue(artefacts)
