@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import threading
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from aurora_edc.cli import app
 
@@ -117,3 +119,49 @@ def test_xml_files_go_to_the_xsd_check(shared: Path) -> None:
     assert result.exit_code == 0, result.output
     assert report["conforms"] is True
     assert report["profile"] != "edc-generic-full"
+
+
+def test_validate_passes_empty_files(tmp_path: Path) -> None:
+    """An empty Turtle file and {} do not conform: exit 1, structure Violation."""
+    empty = tmp_path / "empty.ttl"
+    empty.write_bytes(b"")
+    nothing = tmp_path / "nothing.jsonld"
+    nothing.write_text("{}")
+
+    result = runner.invoke(app, ["validate", str(empty), str(nothing)])
+
+    assert result.exit_code == 1, result.output
+    assert result.output.count("does not conform to edc-generic-full") == 2
+    assert "[structure]" in result.output
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_fifo_hangs_validate(tmp_path: Path) -> None:
+    """A FIFO, even named .xml, is reported unusable at once: exit 2."""
+    fifo = tmp_path / "credential.xml"
+    os.mkfifo(fifo)
+    results: list[Result] = []
+    thread = threading.Thread(
+        target=lambda: results.append(runner.invoke(app, ["validate", str(fifo)])),
+        daemon=True,
+    )
+
+    thread.start()
+    thread.join(30)
+
+    assert not thread.is_alive(), "validate blocked on the FIFO"
+    [result] = results
+    assert result.exit_code == 2
+    assert "expected a regular file, found a FIFO" in result.output
+
+
+def test_max_triples_option(samples: Path) -> None:
+    """--max-triples below the sealed sample's 353 triples makes it unusable."""
+    path = str(samples / "Sample-MC-Annex1-signed.jsonld")
+
+    low = runner.invoke(app, ["validate", path, "--max-triples", "300"])
+    enough = runner.invoke(app, ["validate", path, "--max-triples", "353"])
+
+    assert low.exit_code == 2
+    assert "353 triples, over the limit of 300" in low.output
+    assert enough.exit_code == 0, enough.output

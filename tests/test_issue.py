@@ -119,3 +119,102 @@ def test_schema_prints_json_schema() -> None:
 
     assert result.exit_code == 0
     assert json.loads(result.output)["title"] == "RecordSet"
+
+
+def _short_roster(fixtures_dir: Path, tmp_path: Path, rows: int = 6) -> Path:
+    lines = (fixtures_dir / "roster/roster.csv").read_text("utf-8").splitlines()
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join(lines[: rows + 1]) + "\n", encoding="utf-8")
+    return roster
+
+
+def test_engines_give_the_same_report(fixtures_dir: Path, tmp_path: Path) -> None:
+    """``--engine pyshacl`` and ``--engine pyrudof`` write the same report."""
+    roster = _short_roster(fixtures_dir, tmp_path)
+    rows = roster.read_text("utf-8").splitlines()
+    rows[2] = rows[2].replace("2026-06-30", "2026-06-31")
+    roster.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    reports = []
+    for engine in ("pyshacl", "pyrudof"):
+        out = tmp_path / engine
+        code, output = _issue(
+            str(fixtures_dir / "roster/spec.yaml"),
+            str(roster),
+            "--out",
+            str(out),
+            "--profile",
+            "edc-accredited",
+            "--keep-invalid",
+            "--engine",
+            engine,
+            "--workers",
+            "1",
+            "--issued",
+            "2026-07-01T10:00:00Z",
+        )
+        assert code == 1, output
+        reports.append((out / "report.json").read_bytes())
+
+    assert reports[0] == reports[1]
+    summary = json.loads(reports[0])["summary"]
+    assert summary == {"inputs": 6, "written": 0, "invalid": 5, "error": 1}
+
+
+def test_progress_and_resume_are_reported(fixtures_dir: Path, tmp_path: Path) -> None:
+    """Plain progress lines go to stderr; a re-run says what it resumed."""
+    roster = _short_roster(fixtures_dir, tmp_path)
+    args = [str(fixtures_dir / "roster/spec.yaml"), str(roster), "--out"]
+    out = str(tmp_path / "out")
+
+    first = runner.invoke(app, ["issue", *args, out, "--workers", "2"])
+    second = runner.invoke(app, ["issue", *args, out])
+
+    assert first.exit_code == 0, first.output
+    assert "progress: 6/6 records, 0 not written" in first.output
+    assert "6 written" in second.stdout
+    assert "(6 from an earlier run)" in second.stdout
+
+
+def test_issue_seals_each_file(
+    fixtures_dir: Path, tmp_path: Path, test_pki: object
+) -> None:
+    """With ``--seal-key``, the JSON-LD files are JAdES seals of the credential."""
+    files = test_pki.issue_seal(  # type: ignore[attr-defined]
+        organization_identifier="VATNL-002946954B01"
+    ).write(tmp_path)
+    out = tmp_path / "out"
+
+    code, output = _issue(
+        str(fixtures_dir / "roster/spec.yaml"),
+        str(_short_roster(fixtures_dir, tmp_path, 2)),
+        "--out",
+        str(out),
+        "--seal-key",
+        str(files.key),
+        "--seal-cert",
+        str(files.cert),
+        "--seal-chain",
+        str(files.chain),
+    )
+
+    assert code == 0, output
+    sealed = json.loads((out / "VU-DLSD-2026-001.jsonld").read_bytes())
+    assert set(sealed) == {"payload", "signatures"}
+
+
+def test_unusable_seal_key_exits_2(fixtures_dir: Path, tmp_path: Path) -> None:
+    """A seal key that cannot be loaded stops the run before anything is issued."""
+    key = tmp_path / "key.pem"
+    key.write_text("not a key", encoding="utf-8")
+
+    code, output = _issue(
+        str(fixtures_dir / "roster/spec.yaml"),
+        str(_short_roster(fixtures_dir, tmp_path, 2)),
+        "--out",
+        str(tmp_path / "out"),
+        "--seal-key",
+        str(key),
+    )
+
+    assert code == 2, output
+    assert not (tmp_path / "out" / "report.json").exists()

@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 import socket
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +52,18 @@ def samples(shared: Path) -> Path:
 @pytest.fixture(scope="module")
 def unsigned(samples: Path) -> dict[str, Any]:
     """Return the EC's unsigned micro-credential sample, parsed."""
-    return json.loads((samples / "Sample-MC-Annex1-unsigned.jsonld").read_text("utf-8"))
+    document: dict[str, Any] = json.loads(
+        (samples / "Sample-MC-Annex1-unsigned.jsonld").read_text("utf-8")
+    )
+    return document
 
 
 @pytest.fixture(scope="module")
 def sealed_payload(samples: Path) -> dict[str, Any]:
     """Return the credential inside the EC's sealed micro-credential sample."""
     sealed = json.loads((samples / "Sample-MC-Annex1-signed.jsonld").read_text("utf-8"))
-    return json.loads(sealed["payload"])
+    payload: dict[str, Any] = json.loads(sealed["payload"])
+    return payload
 
 
 @pytest.mark.usefixtures("no_network")
@@ -361,3 +368,93 @@ def _join(path: tuple[Any, ...], key: str) -> str:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
 
     return f"{text}.{key}" if text else key
+
+
+# --- regressions: input files, str inputs, size limits ----------------------
+
+
+def _in_thread(call: Callable[[], object], seconds: float = 20) -> BaseException:
+    """Run ``call`` in a daemon thread; return what it raised, failing if it hangs."""
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            call()
+        except BaseException as exc:  # handed to the test, whatever it is
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "the call blocked"
+    assert outcome, "the call did not raise"
+
+    return outcome[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_fifo_hangs_the_reader(tmp_path: Path) -> None:
+    """A FIFO without a writer is refused at once, not waited on."""
+    fifo = tmp_path / "credential.jsonld"
+    os.mkfifo(fifo)
+
+    error = _in_thread(lambda: parse_credential(fifo))
+
+    assert isinstance(error, InputError)
+    assert "expected a regular file, found a FIFO" in str(error)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_dev_zero_exhausts_memory() -> None:
+    """A character device is refused before any byte is read."""
+    error = _in_thread(lambda: parse_credential(Path("/dev/zero")))
+
+    assert isinstance(error, InputError)
+    assert "found a character device" in str(error)
+
+
+def test_directory_is_not_a_credential(tmp_path: Path) -> None:
+    """A directory is an InputError naming what it is."""
+    with pytest.raises(InputError, match="found a directory"):
+        parse_credential(tmp_path)
+
+
+def test_str_path_misread_as_json(samples: Path) -> None:
+    """A str naming an existing file says a str is content and a Path is needed."""
+    name = str(samples / "Sample-MC-Annex1-signed.jsonld")
+
+    with pytest.raises(InputError, match=r"pass a pathlib\.Path") as caught:
+        parse_credential(name)
+
+    assert "not valid JSON" not in str(caught.value)
+
+
+def test_str_that_names_no_file_is_still_content() -> None:
+    """A one-line str that is no file name gets the usual JSON error."""
+    with pytest.raises(InputError, match="not valid JSON"):
+        parse_credential("no-such-file.jsonld")
+
+
+@pytest.mark.parametrize(
+    ("limit", "message"),
+    [
+        (100, "more than 400 JSON values"),
+        (352, "353 triples, over the limit of 352"),
+    ],
+)
+def test_slow_validation_of_big_inputs_is_bounded(
+    samples: Path, limit: int, message: str
+) -> None:
+    """max_triples refuses on the JSON before parsing, or on the graph after."""
+    path = samples / "Sample-MC-Annex1-signed.jsonld"
+
+    with pytest.raises(InputError, match=message):
+        parse_credential(path, max_triples=limit)
+
+    assert len(parse_credential(path, max_triples=353).graph) == 353
+
+
+def test_triple_limit_applies_to_turtle(samples: Path) -> None:
+    """A Turtle credential over max_triples is refused after parsing."""
+    with pytest.raises(InputError, match="49 triples, over the limit of 48"):
+        parse_credential(samples / "credential-sample.ttl", max_triples=48)

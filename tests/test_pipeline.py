@@ -72,7 +72,7 @@ def test_ntriples_escape_literals_like_rdflib(
     """Quotes, backslashes, line breaks, tags and typed values survive the trip."""
     node = Node("Note", "urn:uuid:note")
     node.set("noteLiteral", LangMap({language: text}))
-    node.set("title", LangMap({"en": text + "\r\n\\\""}))
+    node.set("title", LangMap({"en": text + '\r\n\\"'}))
     node.set("page", number)
     node.set("isPartialQualification", flag)
 
@@ -217,9 +217,7 @@ def test_invalid_credential_is_kept_only_on_request(
 ) -> None:
     """A credential that fails its profile is written under invalid/ when asked."""
     item = next(iter(stream_records(_roster(fixtures_dir))))
-    kept = _context(
-        fixtures_dir, tmp_path, profile="edc-accredited", keep_invalid=True
-    )
+    kept = _context(fixtures_dir, tmp_path, profile="edc-accredited", keep_invalid=True)
     dropped = _context(fixtures_dir, tmp_path / "b", profile="edc-accredited")
 
     (written,) = issue_partition([item], kept)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from rdflib import Graph
 
 from aurora_edc import (
     CredentialGraph,
+    InputError,
     Severity,
     SHACLConformanceError,
     SHACLValidator,
@@ -68,7 +70,8 @@ def credentials(samples: Path) -> dict[str, CredentialGraph]:
 def sealed_payload(samples: Path) -> dict[str, Any]:
     """Return the credential inside the EC's sealed micro-credential sample."""
     sealed = json.loads((samples / "Sample-MC-Annex1-signed.jsonld").read_text("utf-8"))
-    return json.loads(sealed["payload"])
+    payload: dict[str, Any] = json.loads(sealed["payload"])
+    return payload
 
 
 @pytest.mark.parametrize("profile", list(EC_RESULTS))
@@ -262,3 +265,107 @@ def test_compact_iri_uses_edc_prefixes() -> None:
     assert compact_iri(CRED + "issued") == "cred:issued"
     assert compact_iri(NO_CV + "IssuerNodeShape") == "edc:IssuerNodeShape"
     assert compact_iri("urn:epass:org:1") == "urn:epass:org:1"
+
+
+# --- regressions: graphs that hold no credential ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt"),
+    [
+        (b"", "turtle"),
+        (b"@prefix ex: <http://e/> .\nex:a ex:b ex:c .\n", "turtle"),
+        (b"{}", None),
+        (b'{"@context": ["https://www.w3.org/2018/credentials/v1"]}', None),
+        (b'{"payload": "{}", "signatures": []}', None),
+    ],
+    ids=["empty-turtle", "unrelated-triple", "empty-object", "context-only", "jws"],
+)
+def test_validate_passes_non_credentials(
+    data: bytes, fmt: str | None, tmp_path: Path
+) -> None:
+    """A file without an EDC node does not conform: one structure Violation."""
+    path = tmp_path / ("input.ttl" if fmt else "input.jsonld")
+    path.write_bytes(data)
+
+    report = credential_report(path)
+
+    assert not report.conforms
+    [finding] = report.violations
+    assert (finding.check, finding.constraint) == ("structure", "credential-root")
+    assert "found none" in finding.message
+    assert "elm:EuropeanDigitalCredential" in finding.message
+
+
+def test_empty_graph_and_empty_dict_do_not_conform() -> None:
+    """credential_report(Graph()) and credential_report({}) report the missing EDC."""
+    inputs: tuple[Graph | dict[str, Any], ...] = (Graph(), {})
+    for data in inputs:
+        report = credential_report(data)
+
+        assert not report.conforms
+        assert [f.check for f in report.findings] == ["structure"]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("pyrudof") is None, reason="pyrudof not installed"
+)
+def test_empty_graph_with_the_pyrudof_engine_is_not_an_input_error() -> None:
+    """An empty graph fails the check under pyrudof too (which refuses no data)."""
+    report = credential_report(Graph(), engine="pyrudof")
+
+    assert [f.check for f in report.violations] == ["structure"]
+
+
+def test_types_present_are_named_when_no_edc_is_found(
+    sealed_payload: dict[str, Any],
+) -> None:
+    """A VerifiableCredential that is no EDC is named among the types found."""
+    document = {**sealed_payload, "type": ["VerifiableCredential"]}
+
+    report = credential_report(document)
+
+    structure = [f for f in report.violations if f.check == "structure"]
+    assert len(structure) == 1
+    assert "cred:VerifiableCredential" in structure[0].message
+
+
+def test_two_credentials_in_one_document_are_each_reported(
+    credentials: dict[str, CredentialGraph],
+) -> None:
+    """A document with two EDC nodes gets one structure Violation per node."""
+    merged = Graph()
+    for name in ("sealed", "jsonld"):
+        for triple in credentials[name].graph:
+            merged.add(triple)
+
+    report = credential_report(CredentialGraph(merged, "two.jsonld"))
+
+    structure = [f for f in report.violations if f.check == "structure"]
+    assert sorted(f.focus or "" for f in structure) == [
+        "http://example.org/credential132",
+        "urn:credential:1018d05f-21d5-4555-b7f0-8fabfd22ca75",
+    ]
+    assert all("found 2" in f.message for f in structure)
+
+
+def test_a_merged_graph_may_hold_several_credentials(
+    credentials: dict[str, CredentialGraph],
+) -> None:
+    """An rdflib graph of several credentials (batch validation) needs one or more."""
+    merged = Graph()
+    for name in ("sealed", "unsigned"):
+        for triple in credentials[name].graph:
+            merged.add(triple)
+
+    report = credential_report(merged)
+
+    assert [f for f in report.findings if f.check == "structure"] == []
+
+
+def test_max_triples_reaches_the_reader(samples: Path) -> None:
+    """credential_report passes max_triples on: a low limit makes it unusable."""
+    path = samples / "Sample-MC-Annex1-signed.jsonld"
+
+    with pytest.raises(InputError, match="353 triples, over the limit of 300"):
+        credential_report(path, max_triples=300)

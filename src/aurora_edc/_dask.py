@@ -54,16 +54,17 @@ def dask_runner(client: Client, *, in_flight: int | None = None) -> Runner:
         The runner: partitions in, their outcomes out, in order.
 
     """
+    cluster: Any = client  # distributed's API is not annotated
 
     def run(
         slices: Iterable[list[SourcedAward]], context: IssueContext
     ) -> Iterator[list[RecordOutcome]]:
-        limit = in_flight or 2 * max(sum(client.nthreads().values()), 1)
-        shared = client.scatter(context, broadcast=True)
+        limit = in_flight or 2 * max(sum(cluster.nthreads().values()), 1)
+        shared = cluster.scatter(context, broadcast=True)
         pending: deque[Any] = deque()
         try:
             for awards in slices:
-                pending.append(client.submit(_partition, awards, shared, pure=False))
+                pending.append(cluster.submit(_partition, awards, shared, pure=False))
                 while len(pending) >= limit:
                     yield pending.popleft().result()
             while pending:
@@ -110,6 +111,8 @@ def issue_with_dask(
     )
 
 
-def _partition(awards: list[SourcedAward], context: IssueContext) -> list[RecordOutcome]:
+def _partition(
+    awards: list[SourcedAward], context: IssueContext
+) -> list[RecordOutcome]:
     """The task run on a worker: one partition, all its outcomes."""
     return list(issue_partition(awards, context, batch_size=len(awards) or 1))

@@ -13,6 +13,8 @@ Credential in three JSON shapes, which this module tells apart and opens:
   (RFC 7797).
 
 Opening a sealed file does not verify its seal; it only reads the payload.
+Only regular files are read, and no more than the size limit
+(:func:`read_regular_file`).
 """
 
 from __future__ import annotations
@@ -193,16 +195,18 @@ def read_regular_file(path: Path, *, max_bytes: int, source: str) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=source) from exc
-    with os.fdopen(fd, "rb") as handle:
+    try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise InputError(
                 f"expected a regular file, found {_file_kind(mode)}", source=source
             )
-        try:
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             raw = handle.read(max_bytes + 1)
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror}", source=source) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", source=source) from exc
+    finally:
+        os.close(fd)
     if len(raw) > max_bytes:
         raise InputError(f"larger than the limit of {max_bytes} bytes", source=source)
 

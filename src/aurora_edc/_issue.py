@@ -143,7 +143,7 @@ def issue_records(
     options: IssueOptions,
     *,
     workers: int = 1,
-    batch_size: int = 32,
+    batch_size: int = 64,
     restart: bool = False,
     progress: Progress | None = None,
     validator: Validator | None = None,
@@ -278,14 +278,13 @@ class _Run:
         chunk: _Chunk = []
         for seq, item in enumerate(items):
             self.inputs = seq + 1
-            if isinstance(item, SourcedAward):
-                item = self._unique(item)
-            if isinstance(item, SourcedAward):
-                digest = _digest(item.award.model_dump_json())
-                if not self._done(seq, item.award.id, item.source, digest):
-                    chunk.append((seq, digest, item))
+            unique = self._unique(item) if isinstance(item, SourcedAward) else item
+            if isinstance(unique, SourcedAward):
+                digest = _digest(unique.award.model_dump_json())
+                if not self._done(seq, unique.award.id, unique.source, digest):
+                    chunk.append((seq, digest, unique))
             else:
-                self._settle(seq, item)
+                self._settle(seq, unique)
             if len(chunk) >= batch_size:
                 yield chunk
                 chunk = []
@@ -295,13 +294,17 @@ class _Run:
     def record(self, chunk: _Chunk, outcomes: list[RecordOutcome]) -> None:
         """Journal the outcomes of one slice."""
         for (seq, digest, _), outcome in zip(chunk, outcomes, strict=True):
-            self.journal.append(seq, digest, outcome)
-            for name in self._stale.pop(seq, []):
-                if name not in outcome.files:
-                    (self.out_dir / name).unlink(missing_ok=True)
-            if self.progress is not None:
-                self.progress(outcome, False)
+            self._journal(seq, digest, outcome)
         self.journal.sync()
+
+    def _journal(self, seq: int, digest: str, outcome: RecordOutcome) -> None:
+        """Append one outcome; remove files an earlier run wrote for it only."""
+        self.journal.append(seq, digest, outcome)
+        for name in self._stale.pop(seq, []):
+            if name not in outcome.files:
+                (self.out_dir / name).unlink(missing_ok=True)
+        if self.progress is not None:
+            self.progress(outcome, False)
 
     def _unique(self, item: SourcedAward) -> SourcedAward | RecordOutcome:
         award_id = item.award.id
@@ -326,9 +329,7 @@ class _Run:
         )
         digest = _digest(json.dumps(outcome.to_dict(), sort_keys=True))
         if not self._done(seq, outcome.record, outcome.source, digest):
-            self.journal.append(seq, digest, outcome)
-            if self.progress is not None:
-                self.progress(outcome, False)
+            self._journal(seq, digest, outcome)
 
     def _done(self, seq: int, record: str, source: str, digest: str) -> bool:
         complete, stale = self.journal.completed(

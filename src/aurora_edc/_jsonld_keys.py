@@ -16,7 +16,7 @@ keys:
 - the keys of language maps (language tags) and of index, id and type maps,
   which are not terms.
 
-Remote contexts must already be inlined (see :mod:`aurora_edc._jsonld`).
+Remote contexts must already be inlined (see :mod:`aurora_edc._jsonld_contexts`).
 rdflib 7.6 departs from step 7 in one place: it keeps the type-scoped terms of
 the VC context inside a property-scoped node (``credentialSchema``), where a
 conforming processor drops them; this module follows the specification.

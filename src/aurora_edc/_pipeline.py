@@ -201,7 +201,7 @@ def issue_partition(
     records: Iterable[SourcedAward | RecordError],
     context: IssueContext,
     *,
-    batch_size: int = 32,
+    batch_size: int = 64,
 ) -> Iterator[RecordOutcome]:
     """Issue each record of a partition; yield one outcome per record, in order.
 
@@ -349,7 +349,7 @@ class RecordIssuer:
         rendered = self._render(credential)
         for name, data in rendered.items():
             check = WRITERS[name].check
-            if report is not None and check is not None:
+            if report is not None and check is not None and data is not None:
                 checked = check(credential, data)
                 findings += [
                     {**finding.to_dict(), "format": name}

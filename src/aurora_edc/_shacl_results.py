@@ -7,6 +7,14 @@ reports stay unambiguous; :func:`compact_iri` shortens them for people, with
 the prefixes of the EDC context and shapes. Property paths are written in
 SPARQL path syntax (SHACL §2.3.1), and a blank property shape is named by the
 node shape that holds it.
+
+:func:`root_findings` adds the one rule the shapes cannot state: the EDC shapes
+select their focus nodes by class (SHACL §2.1.3 Targets), so a graph without a
+node typed ``elm:EuropeanDigitalCredential`` has no focus node and conforms to
+every profile whatever it holds (an empty file, ``{}``, an unrelated triple).
+A credential document holds exactly one such node (EDC application profile:
+the credential is the root of the document); a graph built by the caller may
+merge several credentials to validate them at once, and needs at least one.
 """
 
 from __future__ import annotations
@@ -17,7 +25,16 @@ from rdflib.term import Node
 
 from ._report import Finding, Severity
 
-__all__ = ["compact_iri", "finding_order", "findings_from_report", "locate"]
+__all__ = [
+    "EDC_CLASS",
+    "compact_iri",
+    "finding_order",
+    "findings_from_report",
+    "locate",
+    "root_findings",
+]
+
+EDC_CLASS = URIRef("http://data.europa.eu/snb/model/elm/EuropeanDigitalCredential")
 
 _SEVERITIES: dict[Node | None, Severity] = {
     SH.Violation: Severity.VIOLATION,
@@ -49,6 +66,60 @@ def findings_from_report(report: Graph, shapes: Graph) -> list[Finding]:
             findings.append(_finding(report, shapes, result))
 
     return findings
+
+
+def root_findings(graph: Graph, *, single: bool = True) -> list[Finding]:
+    """Return Violations unless the graph holds the EDC nodes it should.
+
+    Args:
+        graph: The credential graph.
+        single: Whether the graph is one credential document (exactly one
+            node typed ``elm:EuropeanDigitalCredential``), rather than a graph
+            that may merge several credentials (at least one).
+
+    Returns:
+        One finding when there is no EDC node; with ``single``, one finding
+        per node when there are several; else nothing.
+
+    """
+    roots = sorted({str(node) for node in graph.subjects(RDF.type, EDC_CLASS)})
+    if len(roots) == 1 or (roots and not single):
+        return []
+    expected = (
+        "expected exactly one node typed elm:EuropeanDigitalCredential"
+        if single
+        else "expected a node typed elm:EuropeanDigitalCredential"
+    )
+    if not roots:
+        return [
+            Finding(
+                message=f"{expected} (the credential), found none in "
+                f"{len(graph)} triples{_types_present(graph)}; no EDC shape "
+                "applies to a graph without one",
+                check="structure",
+                constraint="credential-root",
+            )
+        ]
+
+    return [
+        Finding(
+            message=f"{expected}, found {len(roots)}: a credential file holds one "
+            "credential",
+            check="structure",
+            focus=root,
+            constraint="credential-root",
+        )
+        for root in roots
+    ]
+
+
+def _types_present(graph: Graph) -> str:
+    types = sorted({compact_iri(str(kind)) for kind in graph.objects(None, RDF.type)})
+    if not types:
+        return ""
+    shown = ", ".join(types[:5]) + (", ..." if len(types) > 5 else "")
+
+    return f" (types present: {shown})"
 
 
 def _finding(report: Graph, shapes: Graph, result: Node) -> Finding:
