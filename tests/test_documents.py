@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aurora_edc import InputError, read_credential_document
-from aurora_edc._documents import read_regular_file
+from aurora_edc._files import read_regular_file
 
 SAMPLES = "elm/v3/samples"
 

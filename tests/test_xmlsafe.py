@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import http.server
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -263,12 +264,14 @@ def test_refuses_a_200_mb_file_on_its_size(tmp_path: Path) -> None:
     assert f"found {200 * 1024 * 1024}" in str(caught.value)
 
 
-def test_stops_reading_a_file_without_a_size_at_the_limit() -> None:
-    """An endless special file is read only up to ``max_bytes``."""
-    with pytest.raises(UnsafeXMLError) as caught:
-        parse_xml(Path("/dev/zero"), limits=XMLLimits(max_bytes=1000))
+def test_refuses_special_files_without_reading(tmp_path: Path) -> None:
+    """A device or a FIFO is refused before any read (no hang, no endless read)."""
+    fifo = tmp_path / "pipe.xml"
+    os.mkfifo(fifo)
 
-    assert caught.value.rule == "max-bytes"
+    for special in (Path("/dev/zero"), fifo):
+        with pytest.raises(InputError, match="expected a regular file"):
+            parse_xml(special, limits=XMLLimits(max_bytes=1000))
 
 
 def test_refuses_oversized_bytes() -> None:

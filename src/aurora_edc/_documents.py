@@ -24,14 +24,13 @@ import binascii
 import enum
 import json
 import logging
-import os
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._exceptions import InputError, shorten
+from ._files import read_regular_file
 
 __all__ = [
     "DEFAULT_MAX_DOCUMENT_BYTES",
@@ -39,7 +38,6 @@ __all__ = [
     "DocumentKind",
     "is_sealed",
     "read_credential_document",
-    "read_regular_file",
     "subject_email",
 ]
 
@@ -168,61 +166,6 @@ def _as_list(value: object) -> list[Mapping[str, Any]]:
     items = value if isinstance(value, list) else [value]
 
     return [item for item in items if isinstance(item, Mapping)]
-
-
-def read_regular_file(path: Path, *, max_bytes: int, source: str) -> bytes:
-    """Read a regular file of at most ``max_bytes`` bytes.
-
-    The file is opened without blocking and checked with ``fstat`` on that very
-    descriptor, so a FIFO, a device (``/dev/zero``), a socket or a directory is
-    refused without being read, even if it replaced a regular file since the
-    caller looked. At most ``max_bytes + 1`` bytes are read, so a file that
-    grows while it is read cannot exceed the limit either.
-
-    Args:
-        path: The file.
-        max_bytes: Largest size accepted.
-        source: Label for messages.
-
-    Returns:
-        The file's bytes.
-
-    Raises:
-        InputError: Not a regular file, unreadable, or over ``max_bytes``.
-
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", source=source) from exc
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise InputError(
-                f"expected a regular file, found {_file_kind(mode)}", source=source
-            )
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            raw = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", source=source) from exc
-    finally:
-        os.close(fd)
-    if len(raw) > max_bytes:
-        raise InputError(f"larger than the limit of {max_bytes} bytes", source=source)
-
-    return raw
-
-
-def _file_kind(mode: int) -> str:
-    kinds = (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO (named pipe)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    )
-
-    return next((name for test, name in kinds if test(mode)), "a special file")
 
 
 def _read_bytes(

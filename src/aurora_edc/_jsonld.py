@@ -45,8 +45,8 @@ from rdflib import Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from ._catalogue import ArtefactCatalogue, default_catalogue
-from ._documents import read_regular_file
 from ._exceptions import InputError, shorten
+from ._files import read_regular_file
 from ._jsonld_contexts import inline_contexts, refuse_references
 from ._jsonld_keys import unmapped_keys
 from ._report import Finding, Severity

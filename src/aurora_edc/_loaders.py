@@ -23,7 +23,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ._exceptions import InputError, RecordError, shorten
-from ._records import DEFAULT_LANGUAGE, Award, Organisation, Specification
+from ._files import read_regular_file
+from ._record_types import DEFAULT_LANGUAGE
+from ._records import Award, Organisation, Specification
 from ._textformats import parse_json, parse_yaml
 
 __all__ = [
@@ -239,18 +241,9 @@ def stream_records(paths: Iterable[Path]) -> RecordStream:
 
 
 def _read_document(path: Path) -> Any:
+    raw = read_regular_file(path, max_bytes=_MAX_RECORD_FILE, source=str(path))
     try:
-        if not path.is_file():
-            raise InputError("not a regular file", source=str(path))
-        with path.open("rb") as handle:
-            raw = handle.read(_MAX_RECORD_FILE + 1)
-        if len(raw) > _MAX_RECORD_FILE:
-            raise InputError(
-                f"record file larger than {_MAX_RECORD_FILE} bytes", source=str(path)
-            )
         text = raw.decode("utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", source=str(path)) from exc
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text: {exc.reason}", source=str(path)) from exc
     if path.suffix.lower() == ".json":

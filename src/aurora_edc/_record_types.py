@@ -23,7 +23,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
 from ._aurora_vocab import builtin_vocabulary
-from ._exceptions import UnknownCodeError
+from ._exceptions import InputError, UnknownCodeError
+from ._files import read_regular_file
 from ._vocab import Concept, open_concept, open_scheme_names, resolve_code
 
 __all__ = [
@@ -244,15 +245,10 @@ def load_media(data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
         raise ValueError(
             f"{str(given)!r} is outside the record file's folder {str(base)!r}"
         )
-    if not source.is_file():
-        raise ValueError(f"{str(source)!r} is not a regular file")
     try:
-        with source.open("rb") as handle:
-            raw = handle.read(MAX_MEDIA_BYTES + 1)
-    except OSError as exc:
-        raise ValueError(f"cannot read {str(source)!r}: {exc.strerror}") from exc
-    if len(raw) > MAX_MEDIA_BYTES:
-        raise ValueError(f"{str(source)!r} is larger than {MAX_MEDIA_BYTES} bytes")
+        raw = read_regular_file(source, max_bytes=MAX_MEDIA_BYTES, source=str(source))
+    except InputError as exc:
+        raise ValueError(str(exc)) from exc
 
     kind = str(data.get("content_type") or source.suffix.lstrip(".") or "?")
     concept = resolve_code("file-type", kind)

@@ -36,6 +36,7 @@ from typing import Any, NoReturn
 from lxml import etree
 
 from ._exceptions import InputError, UnsafeXMLError, shorten
+from ._files import open_regular_file
 from ._limits import DEFAULT_XML_LIMITS, XMLLimits
 
 __all__ = ["parse_xml"]
@@ -94,13 +95,11 @@ def _file_chunks(path: Path, limits: XMLLimits, name: str) -> Iterator[bytes]:
     # Refuse on the declared size first, so an oversized file is never read.
     try:
         _check_size(os.stat(path).st_size, limits, name)
-        handle = path.open("rb")
     except OSError as exc:
         raise InputError(f"cannot read XML file: {exc.strerror}", source=name) from exc
 
-    # Count again while reading: a special file or a growing file has no
-    # trustworthy size.
-    with handle:
+    # Count again while reading: a growing file has no trustworthy size.
+    with open_regular_file(path, source=name) as handle:
         total = 0
         while chunk := handle.read(_CHUNK):
             total += len(chunk)
