@@ -1,8 +1,8 @@
 """Tests of the package's public surface: ``__all__`` is complete and importable."""
 
 from __future__ import annotations
-
 import __future__
+
 import importlib
 import importlib.resources
 import pkgutil
@@ -38,7 +38,9 @@ def test_no_public_name_is_left_out_of_all() -> None:
 def test_exceptions_share_one_root() -> None:
     """Every exception the package exports derives from AuroraEDCError."""
     exported = [getattr(aurora_edc, name) for name in aurora_edc.__all__]
-    errors = [obj for obj in exported if isinstance(obj, type) and issubclass(obj, Exception)]
+    errors = [
+        obj for obj in exported if isinstance(obj, type) and issubclass(obj, Exception)
+    ]
 
     assert errors
     assert all(issubclass(error, aurora_edc.AuroraEDCError) for error in errors)

@@ -15,7 +15,8 @@ import uuid
 from importlib import resources
 
 from ._elm import LangMap, Node
-from ._records import LearningOutcome, Media, Specification, skill_concept
+from ._record_types import skill_concept
+from ._records import LearningOutcome, Media, Specification
 from ._vocab import Concept, code_list, concept_jsonld, open_concept
 
 __all__ = [

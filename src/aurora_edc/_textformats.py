@@ -48,7 +48,7 @@ class _RecordLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self.aliases_seen += 1
             if self.aliases_seen > MAX_ALIASES:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise _Refused(f"more than {MAX_ALIASES} YAML aliases", mark.line + 1)
 
         return super().compose_node(parent, index)
