@@ -43,7 +43,7 @@ from aurora_edc._elm import Node, to_jsonld  # noqa: E402
 from aurora_edc._issue import IssueOptions, SealSettings, issue_records  # noqa: E402
 from aurora_edc._issue_shacl import BulkValidator  # noqa: E402
 from aurora_edc._loaders import SourcedAward, load_records, stream_records  # noqa: E402
-from aurora_edc._pipeline import write_files  # noqa: E402
+from aurora_edc._outputs import write_files  # noqa: E402
 from aurora_edc._serialize import WRITERS, jsonld_bytes  # noqa: E402
 from aurora_edc._workers import default_workers  # noqa: E402
 from aurora_edc.testing import TestPKI  # noqa: E402
@@ -199,7 +199,7 @@ def stages(workdir: Path, seal: SealSettings, issued: datetime, n: int) -> list[
         ("XSD check of the XML", t_xsd),
         ("JAdES seal (RS256)", t_jades),
         ("XAdES seal (signxml, RSA-SHA256)", t_xades),
-        ("write 2 files (atomic, fsync)", t_write),
+        ("write 2 files (atomic, no fsync)", t_write),
     ]
 
 
@@ -280,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--naive", type=int, default=20, help="naive sample size")
     parser.add_argument("--stages", type=int, default=200, help="stage sample size")
     parser.add_argument("--keep", type=Path, help="keep the output here")
-    parser.add_argument("--batch", type=int, default=64, help="records per task")
+    parser.add_argument("--batch", type=int, default=32, help="records per task")
     parser.add_argument(
         "--formats",
         default="jsonld,xml",

@@ -16,12 +16,12 @@ from aurora_edc._exceptions import RecordError
 from aurora_edc._issue_shacl import BulkValidator
 from aurora_edc._loaders import SourcedAward, load_records, stream_records
 from aurora_edc._ntriples import NTriplesBatch, credential_ntriples
+from aurora_edc._outputs import output_stem
 from aurora_edc._pipeline import (
     IssueContext,
     IssueOptions,
     RecordIssuer,
     issue_partition,
-    output_stem,
 )
 from helpers import ISSUED, build_all
 
@@ -254,3 +254,29 @@ def test_sealed_outputs_carry_jades_and_xades(
     sealed = json.loads((tmp_path / "out" / outcome.files[0]).read_bytes())
     assert set(sealed) == {"payload", "signatures"}
     assert b"<ds:SignatureValue" in (tmp_path / "out" / outcome.files[1]).read_bytes()
+
+
+def test_validation_failure_is_the_error_of_its_record_only(
+    fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """A validator that fails on one credential fails that record, not the slice."""
+    from aurora_edc._exceptions import InputError
+    from aurora_edc._report import ValidationReport
+
+    items = list(stream_records(_roster(fixtures_dir)))[:4]
+    bad = items[2]
+    assert isinstance(bad, SourcedAward)
+
+    def validator(credential: Node, profile: str) -> ValidationReport:
+        number = credential.get("identifier").get("notation")
+        if number == bad.award.certificate_number:
+            raise InputError("the engine broke", source=credential.id)
+        return ValidationReport(credential.id, profile)
+
+    issuer = RecordIssuer(_context(fixtures_dir, tmp_path), validator)
+
+    outcomes = issuer.issue(items)
+
+    assert [o.status for o in outcomes] == ["written", "written", "error", "written"]
+    assert outcomes[2].error is not None
+    assert "the engine broke" in outcomes[2].error["message"]

@@ -19,22 +19,30 @@ whatever the number of workers and however often the run was interrupted.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
-import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ._elm import format_datetime
 from ._exceptions import RecordError
-from ._issue_journal import IssueJournal, read_journal_settings
+from ._issue_journal import IssueJournal
+from ._issue_settings import (
+    check_options,
+    input_digest,
+    remove_partial_files,
+    run_issued,
+    run_items,
+    run_settings,
+    seal_identity,
+)
 from ._issue_shacl import Validator, resolve_engine
 from ._loaders import RecordBatch, RecordStream, SourcedAward
+from ._outputs import output_stem, write_atomic
 from ._pipeline import (
     IssueContext,
     IssueOptions,
@@ -42,11 +50,8 @@ from ._pipeline import (
     RecordOutcome,
     SealSettings,
     error_outcome,
-    output_stem,
     record_issuer,
-    write_atomic,
 )
-from ._serialize import WRITERS
 from ._workers import run_ordered
 
 __all__ = [
@@ -143,7 +148,7 @@ def issue_records(
     options: IssueOptions,
     *,
     workers: int = 1,
-    batch_size: int = 64,
+    batch_size: int = 32,
     restart: bool = False,
     progress: Progress | None = None,
     validator: Validator | None = None,
@@ -176,14 +181,14 @@ def issue_records(
         ArtefactError: The shapes cannot be loaded.
 
     """
-    _check_options(options, workers, validator)
+    check_options(options, workers, validator)
     definitions = records if isinstance(records, RecordBatch) else records.definitions
     engine = options.engine
     if options.validate and validator is None:
         engine = resolve_engine(engine)
-    seal_id = _seal_identity(options.seal)
-    issued = _run_issued(options, definitions, seal_id, restart)
-    settings = _settings(options, issued, definitions, seal_id)
+    seal_id = seal_identity(options.seal)
+    issued = run_issued(options, definitions, seal_id, restart)
+    settings = run_settings(options, issued, definitions, seal_id)
     context = IssueContext(
         replace(options, engine=engine, issued=issued),
         issued,
@@ -198,11 +203,11 @@ def issue_records(
             else functools.partial(_local_runner, workers=workers)
         )
     with IssueJournal(options.out_dir, settings, restart=restart) as journal:
-        _remove_partial_files(options.out_dir)
+        remove_partial_files(options.out_dir)
         run = _Run(journal, options.out_dir, progress)
         chunks: deque[_Chunk] = deque()
         for outcomes in runner(
-            run.slices(_items(records), batch_size, chunks), context
+            run.slices(run_items(records), batch_size, chunks), context
         ):
             run.record(chunks.popleft(), outcomes)
         summary = _finish(journal, run, options, issued)
@@ -249,7 +254,9 @@ def issue_batch(
 class _Run:
     """Main-process bookkeeping: what to issue, what to record."""
 
-    def __init__(self, journal: IssueJournal, out_dir: Path, progress: Progress | None):
+    def __init__(
+        self, journal: IssueJournal, out_dir: Path, progress: Progress | None
+    ) -> None:
         self.journal = journal
         self.out_dir = out_dir
         self.progress = progress
@@ -280,7 +287,7 @@ class _Run:
             self.inputs = seq + 1
             unique = self._unique(item) if isinstance(item, SourcedAward) else item
             if isinstance(unique, SourcedAward):
-                digest = _digest(unique.award.model_dump_json())
+                digest = input_digest(unique.award.model_dump_json())
                 if not self._done(seq, unique.award.id, unique.source, digest):
                     chunk.append((seq, digest, unique))
             else:
@@ -327,7 +334,7 @@ class _Run:
             if isinstance(item, RecordOutcome)
             else error_outcome(item, item.record_id or "?")
         )
-        digest = _digest(json.dumps(outcome.to_dict(), sort_keys=True))
+        digest = input_digest(json.dumps(outcome.to_dict(), sort_keys=True))
         if not self._done(seq, outcome.record, outcome.source, digest):
             self._journal(seq, digest, outcome)
 
@@ -409,113 +416,3 @@ def _custom_runner(validator: Validator) -> Runner:
         return map(issuer.issue, slices)
 
     return run
-
-
-# --- settings --------------------------------------------------------------
-
-
-def _check_options(
-    options: IssueOptions, workers: int, validator: Validator | None
-) -> None:
-    for name in options.formats:
-        if name not in WRITERS:
-            raise ValueError(
-                f"unknown output format {name!r}; known: {sorted(WRITERS)}"
-            )
-    if validator is not None and workers > 1:
-        raise ValueError("a custom validator runs in this process: use workers=1")
-
-
-def _items(records: RecordStream | RecordBatch) -> Iterator[SourcedAward | RecordError]:
-    if isinstance(records, RecordBatch):
-        yield from records.errors
-        yield from records.awards
-        return
-    yield from records.definitions.errors
-    yield from records
-
-
-def _run_issued(
-    options: IssueOptions,
-    definitions: RecordBatch,
-    seal_id: dict[str, Any] | None,
-    restart: bool,
-) -> datetime:
-    """The issue time: given, else that of the run being resumed, else now."""
-    if options.issued is not None:
-        return options.issued
-    earlier = None if restart else read_journal_settings(options.out_dir)
-    if earlier is not None:
-        try:
-            then = datetime.fromisoformat(earlier["issued"].replace("Z", "+00:00"))
-        except (KeyError, AttributeError, ValueError):
-            then = None
-        if then is not None and earlier == _settings(
-            options, then, definitions, seal_id
-        ):
-            return then
-
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def _settings(
-    options: IssueOptions,
-    issued: datetime,
-    definitions: RecordBatch,
-    seal_id: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """What the outputs depend on besides each record: a resumed run must match."""
-    from . import __version__
-
-    organisations = [
-        definitions.organisations[key].model_dump(mode="json")
-        for key in sorted(definitions.organisations)
-    ]
-    specifications = [
-        definitions.specifications[key].model_dump(mode="json")
-        for key in sorted(definitions.specifications)
-    ]
-
-    return {
-        "aurora-edc": __version__,
-        "profile": options.profile,
-        "formats": list(options.formats),
-        "issued": format_datetime(issued),
-        "validate": options.validate,
-        "keep_invalid": options.keep_invalid,
-        "seal": seal_id,
-        "definitions": _digest(json.dumps([organisations, specifications])),
-    }
-
-
-def _seal_identity(seal: SealSettings | None) -> dict[str, Any] | None:
-    """Load the seal key (failing early) and name it by its certificate."""
-    if seal is None:
-        return None
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    certificate = seal.load().certificate.public_bytes(Encoding.DER)
-
-    return {
-        "certificate": hashlib.sha256(certificate).hexdigest(),
-        "tsa": seal.tsa_url,
-    }
-
-
-# Temporary files of write_atomic (tempfile.mkstemp: ".<name>.<8 characters>").
-_PARTIAL = re.compile(r"^\..+\.[a-z0-9_]{8}$")
-
-
-def _remove_partial_files(out_dir: Path) -> None:
-    """Remove the temporary files a killed run left (never renamed into place)."""
-    for directory in (out_dir, out_dir / "invalid"):
-        if not directory.is_dir():
-            continue
-        for path in directory.iterdir():
-            if _PARTIAL.match(path.name) and path.is_file():
-                log.info("removing %s, left by an interrupted run", path)
-                path.unlink(missing_ok=True)
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]

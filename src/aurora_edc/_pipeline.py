@@ -18,11 +18,7 @@ key is given, and written atomically. A bad record yields an ``error`` or
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import re
-import tempfile
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -36,6 +32,7 @@ from ._elm import Node, to_jsonld
 from ._exceptions import AuroraEDCError, RecordError
 from ._issue_shacl import BulkValidator, Validator
 from ._loaders import RecordBatch, SourcedAward
+from ._outputs import output_stem, write_files
 from ._records import Organisation, Specification
 from ._report import ValidationReport
 from ._serialize import WRITERS
@@ -49,8 +46,6 @@ __all__ = [
     "RecordOutcome",
     "SealSettings",
     "issue_partition",
-    "output_stem",
-    "write_atomic",
 ]
 
 log = logging.getLogger(__name__)
@@ -201,7 +196,7 @@ def issue_partition(
     records: Iterable[SourcedAward | RecordError],
     context: IssueContext,
     *,
-    batch_size: int = 64,
+    batch_size: int = 32,
 ) -> Iterator[RecordOutcome]:
     """Issue each record of a partition; yield one outcome per record, in order.
 
@@ -284,19 +279,38 @@ class RecordIssuer:
         """Issue a few records; return their outcomes in order."""
         built = [self._build(item) for item in items]
         credentials = [entry for entry in built if isinstance(entry, Node)]
-        reports = iter(
-            self.validator.validate(credentials) if self.validator is not None else []
-        )
+        reports = iter(self._validate(credentials))
         outcomes = []
         for item, entry in zip(items, built, strict=True):
             if isinstance(entry, RecordOutcome):
                 outcomes.append(entry)
                 continue
             assert isinstance(item, SourcedAward)
-            report = next(reports) if self.validator is not None else None
-            outcomes.append(self._finish(item, entry, report))
+            report = next(reports)
+            if isinstance(report, AuroraEDCError):
+                outcomes.append(_failure(item, report))
+            else:
+                outcomes.append(self._finish(item, entry, report))
 
         return outcomes
+
+    def _validate(
+        self, credentials: list[Node]
+    ) -> list[ValidationReport | AuroraEDCError | None]:
+        """Validate together; if that fails, one by one, keeping each error."""
+        if self.validator is None:
+            return [None] * len(credentials)
+        try:
+            return list(self.validator.validate(credentials))
+        except AuroraEDCError as exc:
+            if len(credentials) == 1:
+                log.warning("validation of %s failed: %s", credentials[0].id, exc)
+                return [exc]
+        results: list[ValidationReport | AuroraEDCError | None] = []
+        for credential in credentials:
+            results.extend(self._validate([credential]))
+
+        return results
 
     def _build(self, item: SourcedAward | RecordError) -> Node | RecordOutcome:
         if isinstance(item, RecordError):
@@ -409,82 +423,6 @@ class RecordIssuer:
                 sealed[name] = WRITERS[name].write(credential) if data is None else data
 
         return sealed
-
-
-def write_files(
-    directory: Path,
-    stem: str,
-    rendered: Mapping[str, bytes],
-    base: Path,
-    *,
-    durable: bool = False,
-) -> tuple[list[str], dict[str, str]]:
-    """Write each rendering atomically; return the files and their SHA-256.
-
-    Args:
-        directory: Where the files go.
-        stem: File name without suffix.
-        rendered: Format name -> bytes.
-        base: Directory the returned names are relative to.
-        durable: Flush each file to disk before renaming it. The main job
-            does not: its journal holds each file's SHA-256, fsync'd after
-            every slice, and a resumed run issues again any file whose bytes
-            a crash of the machine left wrong.
-
-    Returns:
-        The file names relative to ``base``, and name -> SHA-256 (hex).
-
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    files = []
-    digests = {}
-    for name, data in rendered.items():
-        path = directory / f"{stem}{WRITERS[name].suffix}"
-        write_atomic(path, data, durable=durable)
-        relative = str(path.relative_to(base))
-        files.append(relative)
-        digests[relative] = hashlib.sha256(data).hexdigest()
-
-    return files, digests
-
-
-def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` so that readers see all of it or nothing.
-
-    The bytes go to a temporary file in the same directory, which is renamed
-    over ``path``.
-
-    Args:
-        path: The file to write.
-        data: Its content.
-        durable: Flush the file to disk before the rename (``fsync``), so
-            that a crash of the machine leaves the old file or the new one.
-
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            if durable:
-                out.flush()
-                os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def output_stem(record_id: str) -> str:
-    """Return a safe, deterministic file stem for a record id.
-
-    Ids that are not already safe file names get a short hash, so two ids
-    that clean to the same text never share a file.
-    """
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", record_id).strip("._")[:80] or "record"
-    if cleaned == record_id:
-        return cleaned
-
-    return f"{cleaned}-{hashlib.sha256(record_id.encode()).hexdigest()[:8]}"
 
 
 def error_outcome(error: RecordError, source: str) -> RecordOutcome:

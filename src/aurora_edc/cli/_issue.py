@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -133,6 +134,11 @@ def issue(
             )
     except (InputError, ArtefactError, KeyMaterialError, ValueError) as exc:
         _fail(str(exc))
+    except BrokenProcessPool as exc:
+        _fail(f"a worker process died ({exc}); run the same command to resume")
+    except KeyboardInterrupt:
+        typer.echo("interrupted; run the same command to resume", err=True)
+        raise typer.Exit(130) from None
 
     typer.echo(_summary_line(summary))
     raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
