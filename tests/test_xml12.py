@@ -337,6 +337,8 @@ def test_writer_check_violation_makes_record_invalid(
             "jsonld,xml",
             "--out",
             str(tmp_path),
+            "--workers",
+            "1",
         ],
     )
 
