@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,8 @@ from aurora_edc._jsonld import parse_credential
 from aurora_edc._records import Award, Organisation, Specification
 from aurora_edc._serialize import jsonld_bytes
 from aurora_edc._shacl import SHACLValidator
-from aurora_edc._vocab import code_list
 from helpers import ISSUED, build_all, facts
+from strategies import TEXT, awards, codes, lang_text, organisations
 
 FIXTURE_FILES = {
     "ec-sample": ["ec-sample/records.yaml"],
@@ -162,26 +161,8 @@ def test_joint_credential_names_both_awarding_bodies(fixtures_dir: Path) -> None
 # --- generated records -------------------------------------------------------
 
 
-def _codes(name: str) -> st.SearchStrategy[str]:
-    return st.sampled_from(sorted(concept.iri for concept in code_list(name)))
-
-
-TEXT = st.text(
-    alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")),
-    min_size=1,
-    max_size=40,
-).filter(str.strip)
-LANGS = st.sampled_from(["en", "de", "cs", "fr", "es", "is", "it", "nl", "da"])
-LANG_TEXT = st.dictionaries(LANGS, TEXT, min_size=1, max_size=3)
-
-ORGS = st.builds(
-    lambda name, country, suffix: Organisation(
-        id=f"org-{suffix}", legal_name=name, country=country, eidas_id=f"VATXX-{suffix}"
-    ),
-    LANG_TEXT,
-    st.sampled_from(["AT", "CZ", "IS", "NL", "DK", "ES", "IT", "FR", "DE"]),
-    st.integers(1, 10**6).map(str),
-)
+LANG_TEXT = lang_text(["en", "de", "cs", "fr", "es", "is", "it", "nl", "da"])
+ORGS = organisations(LANG_TEXT, ["AT", "CZ", "IS", "NL", "DK", "ES", "IT", "FR", "DE"])
 SPECS = st.builds(
     lambda title, org, eqf, isced, ects, mode, lang, outcomes: Specification(
         id="spec",
@@ -196,24 +177,14 @@ SPECS = st.builds(
     ),
     LANG_TEXT,
     ORGS,
-    st.one_of(st.none(), _codes("eqf")),
-    st.lists(_codes("isced-f"), max_size=2, unique=True),
+    st.one_of(st.none(), codes("eqf")),
+    st.lists(codes("isced-f"), max_size=2, unique=True),
     st.one_of(st.none(), st.integers(1, 30)),
-    st.lists(_codes("mode"), max_size=2, unique=True),
-    st.lists(_codes("language"), max_size=2, unique=True),
+    st.lists(codes("mode"), max_size=2, unique=True),
+    st.lists(codes("language"), max_size=2, unique=True),
     st.lists(LANG_TEXT, max_size=3),
 )
-AWARDS = st.builds(
-    lambda name, born, grade: Award(
-        id="award-1",
-        learner={"full_name": name, "date_of_birth": born},
-        awarded_on="2026-06-30",
-        grade=grade,
-    ),
-    TEXT,
-    st.dates(min_value=date(1900, 1, 1), max_value=date(2010, 12, 31)),
-    st.one_of(st.none(), TEXT),
-)
+AWARDS = awards(TEXT)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -18,9 +18,9 @@ from aurora_edc._loaders import load_records
 from aurora_edc._loq import LOQOffering, loq_document, loq_offering, loq_report
 from aurora_edc._loq_job import COMBINED_NAME
 from aurora_edc._records import Organisation, Specification
-from aurora_edc._vocab import code_list
 from aurora_edc._xsd import detect_schema, xml_report
 from aurora_edc.cli import app
+from strategies import codes, lang_text
 
 SPEC_FILES = ("ec-sample/records.yaml", "joint/records.yaml", "roster/spec.yaml")
 NS = {
@@ -292,18 +292,7 @@ def test_catalogue_cli_unusable_input_exits_2(tmp_path: Path) -> None:
 # --- generated records ----------------------------------------------------------------
 
 
-def _codes(name: str) -> st.SearchStrategy[str]:
-    return st.sampled_from(sorted(concept.iri for concept in code_list(name)))
-
-
-TEXT = st.text(
-    alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")),
-    min_size=1,
-    max_size=40,
-).filter(str.strip)
-LANG_TEXT = st.dictionaries(
-    st.sampled_from(["en", "de", "cs", "zh", "pt-BR"]), TEXT, min_size=1, max_size=3
-)
+LANG_TEXT = lang_text(["en", "de", "cs", "zh", "pt-BR"])
 SPECS = st.builds(
     lambda title, country, eqf, nqf, isced, ects, langs, outcomes, entry: Specification(
         id="spec",
@@ -325,11 +314,11 @@ SPECS = st.builds(
     ),
     LANG_TEXT,
     st.sampled_from(["AT", "CZ", "NL", "XK", "FR"]),
-    st.one_of(st.none(), _codes("eqf")),
-    st.one_of(st.none(), _codes("nqf")),
-    st.lists(_codes("isced-f"), min_size=1, max_size=2, unique=True),
+    st.one_of(st.none(), codes("eqf")),
+    st.one_of(st.none(), codes("nqf")),
+    st.lists(codes("isced-f"), min_size=1, max_size=2, unique=True),
     st.one_of(st.none(), st.integers(1, 30)),
-    st.lists(_codes("language"), min_size=1, max_size=2, unique=True),
+    st.lists(codes("language"), min_size=1, max_size=2, unique=True),
     st.lists(LANG_TEXT, min_size=1, max_size=3),
     st.one_of(st.none(), LANG_TEXT),
 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from aurora_edc._etsi import Indication
 from aurora_edc._loaders import load_records
 from aurora_edc._records import Award, Organisation, Specification
 from aurora_edc._serialize import WRITERS, Writer, jsonld_bytes
-from aurora_edc._vocab import code_list
 from aurora_edc._xades_sign import seal_xades
 from aurora_edc._xades_verify import verify_xades
 from aurora_edc._xml12 import (
@@ -33,6 +31,7 @@ from aurora_edc._xsd import detect_schema, xml_report
 from aurora_edc.cli import app
 from aurora_edc.testing import TestPKI
 from helpers import ISSUED, build_all
+from strategies import awards, codes, lang_text, organisations
 
 FIXTURE_FILES = {
     "ec-sample": ["ec-sample/records.yaml"],
@@ -376,26 +375,9 @@ def test_issue_format_xml_end_to_end(fixtures_dir: Path, tmp_path: Path) -> None
 # --- generated records ------------------------------------------------------------
 
 
-def _codes(name: str) -> st.SearchStrategy[str]:
-    return st.sampled_from(sorted(concept.iri for concept in code_list(name)))
-
-
-TEXT = st.text(
-    alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")),
-    min_size=1,
-    max_size=40,
-).filter(str.strip)
 # Languages 1.2 admits, and some it does not (zh, en-GB, pt-BR).
-LANGS = st.sampled_from(["en", "de", "cs", "fr", "is", "nl", "zh", "en-GB", "pt-BR"])
-LANG_TEXT = st.dictionaries(LANGS, TEXT, min_size=1, max_size=3)
-ORGS = st.builds(
-    lambda name, country, suffix: Organisation(
-        id=f"org-{suffix}", legal_name=name, country=country, eidas_id=f"VATXX-{suffix}"
-    ),
-    LANG_TEXT,
-    st.sampled_from(["AT", "CZ", "IS", "NL", "XK", "ES", "IT", "FR", "DE"]),
-    st.integers(1, 10**6).map(str),
-)
+LANG_TEXT = lang_text(["en", "de", "cs", "fr", "is", "nl", "zh", "en-GB", "pt-BR"])
+ORGS = organisations(LANG_TEXT, ["AT", "CZ", "IS", "NL", "XK", "ES", "IT", "FR", "DE"])
 SPECS = st.builds(
     lambda title, orgs, eqf, isced, ects, mode, lang, outcomes, kind: Specification(
         id="spec",
@@ -412,25 +394,15 @@ SPECS = st.builds(
     ),
     LANG_TEXT,
     st.lists(ORGS, min_size=1, max_size=2, unique_by=lambda org: org.id),
-    st.one_of(st.none(), _codes("eqf")),
-    st.lists(_codes("isced-f"), max_size=2, unique=True),
+    st.one_of(st.none(), codes("eqf")),
+    st.lists(codes("isced-f"), max_size=2, unique=True),
     st.one_of(st.none(), st.integers(1, 30)),
-    st.lists(_codes("mode"), max_size=2, unique=True),
-    st.lists(_codes("language"), max_size=2, unique=True),
+    st.lists(codes("mode"), max_size=2, unique=True),
+    st.lists(codes("language"), max_size=2, unique=True),
     st.lists(LANG_TEXT, max_size=3),
     st.sampled_from(["generic", DIPLOMA_SUPPLEMENT]),
 )
-AWARDS = st.builds(
-    lambda name, born, grade: Award(
-        id="award-1",
-        learner={"full_name": name, "date_of_birth": born},
-        awarded_on="2026-06-30",
-        grade=grade,
-    ),
-    TEXT,
-    st.dates(min_value=date(1900, 1, 1), max_value=date(2010, 12, 31)),
-    st.one_of(st.none(), LANG_TEXT),
-)
+AWARDS = awards(LANG_TEXT)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

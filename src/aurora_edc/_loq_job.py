@@ -26,6 +26,7 @@ from ._exceptions import AuroraEDCError, RecordError
 from ._issue import RecordOutcome, output_stem, write_atomic
 from ._loaders import RecordBatch
 from ._loq import LOQOffering, loq_document, loq_offering, loq_report
+from ._pipeline import error_outcome
 from ._records import Specification
 
 __all__ = ["COMBINED_NAME", "CatalogueReport", "write_catalogue"]
@@ -83,7 +84,7 @@ def write_catalogue(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     builder = CredentialBuilder(organisations=dict(batch.organisations))
-    outcomes = [_error(error, error.record_id or "?") for error in batch.errors]
+    outcomes = [error_outcome(error, error.record_id or "?") for error in batch.errors]
     valid: list[tuple[RecordOutcome, LOQOffering]] = []
     for spec in batch.specifications.values():
         outcome, offering = _one(builder, spec, out_dir, write=not combined)
@@ -116,7 +117,7 @@ def _one(
         offering = loq_offering(builder, spec)
     except RecordError as exc:
         exc.record_id = exc.record_id or spec_id
-        return _error(exc, spec_id), None
+        return error_outcome(exc, spec_id), None
     except AuroraEDCError as exc:
         error = {"message": str(exc), "kind": type(exc).__name__}
         return RecordOutcome(spec_id, spec_id, "error", error=error), None
@@ -149,17 +150,3 @@ def _write_combined(
     write_atomic(out_dir / COMBINED_NAME, document.data)
     for outcome, _ in valid:
         outcome.files = [COMBINED_NAME]
-
-
-def _error(error: RecordError, source: str) -> RecordOutcome:
-    return RecordOutcome(
-        error.record_id or source,
-        source,
-        "error",
-        error={
-            "message": str(error.args[0]),
-            "path": error.path,
-            "rule": error.rule,
-            "kind": type(error).__name__,
-        },
-    )
