@@ -218,3 +218,88 @@ def test_unusable_seal_key_exits_2(fixtures_dir: Path, tmp_path: Path) -> None:
 
     assert code == 2, output
     assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_regression_unwritable_output_fails_only_its_record(
+    fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """A directory in the way of one output file fails that record, cleanly."""
+    out = tmp_path / "out"
+    (out / "VU-DLSD-2026-002.jsonld").mkdir(parents=True)
+    roster = tmp_path / "roster.csv"
+    rows = (fixtures_dir / "roster/roster.csv").read_text(encoding="utf-8").splitlines()
+    roster.write_text("\n".join(rows[:4]) + "\n", encoding="utf-8")
+
+    code, _ = _issue(
+        str(fixtures_dir / "roster/spec.yaml"),
+        str(roster),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+    )
+
+    assert code == 1
+    report = json.loads((out / "report.json").read_text())
+    failed = [r for r in report["records"] if r["status"] == "error"]
+    assert [r["record"] for r in failed] == ["VU-DLSD-2026-002"]
+    assert "cannot write" in failed[0]["error"]["message"]
+    assert "internal" not in failed[0]["error"]["kind"]
+
+
+def test_regression_load_errors_keep_their_file_and_line(
+    fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """A bad CSV row is reported with ``file:line`` as its source."""
+    roster = tmp_path / "r.csv"
+    rows = (fixtures_dir / "roster/roster.csv").read_text(encoding="utf-8").splitlines()
+    rows[2] = rows[2].replace("2026-06-30", "2026-13-30")
+    roster.write_text("\n".join(rows[:3]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+
+    _issue(str(fixtures_dir / "roster/spec.yaml"), str(roster), "--out", str(out))
+
+    report = json.loads((out / "report.json").read_text())
+    (bad,) = [r for r in report["records"] if r["status"] == "error"]
+    assert bad["source"] == "r.csv:3"
+    assert bad["record"] == "VU-DLSD-2026-002"
+
+
+def test_outputs_are_readable_by_others(fixtures_dir: Path, tmp_path: Path) -> None:
+    """Credential files get the usual file mode, not the private 0600 of a temp file."""
+    _issue(str(fixtures_dir / "ec-sample/records.yaml"), "--out", str(tmp_path))
+
+    mode = (tmp_path / "ana-andromeda-C012.jsonld").stat().st_mode & 0o777
+
+    assert mode & 0o044
+
+
+def test_unknown_profile_is_refused_even_without_validation(
+    fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """``--profile`` names a known profile, with or without ``--no-validate``."""
+    code, output = _issue(
+        str(fixtures_dir / "ec-sample/records.yaml"),
+        "--out",
+        str(tmp_path),
+        "--profile",
+        "nosuch",
+        "--no-validate",
+    )
+
+    assert code == 2
+    assert "nosuch" in output
+
+
+def test_issue_time_out_of_range_is_refused(fixtures_dir: Path, tmp_path: Path) -> None:
+    """An ``--issued`` before 1900 or out of range is unusable, not a traceback."""
+    code, output = _issue(
+        str(fixtures_dir / "ec-sample/records.yaml"),
+        "--out",
+        str(tmp_path),
+        "--issued",
+        "0001-01-01T00:30:00+01:00",
+    )
+
+    assert code == 2
+    assert "--issued" in output

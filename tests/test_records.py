@@ -299,3 +299,39 @@ def test_award_dates_must_be_in_order(tmp_path: Path) -> None:
 
     (error,) = batch.errors
     assert "valid_until" in str(error)
+
+
+def test_regression_duplicate_spec_names_both_places(tmp_path: Path) -> None:
+    """A second, different specification with the same id names where the first was."""
+    first = _write(tmp_path, {"specifications": [SPEC]}, "a.json")
+    second = _write(tmp_path, {"specifications": [_set(SPEC, "ects", 5)]}, "b.json")
+
+    batch = load_records([first, second])
+
+    (error,) = batch.errors
+    assert "a.json:specifications[0]" in str(error)
+    assert error.source == "b.json:specifications[0]"
+
+
+def test_csv_with_a_column_twice_is_refused(tmp_path: Path) -> None:
+    """A CSV header naming a column twice is refused (one value would be lost)."""
+    roster = tmp_path / "r.csv"
+    roster.write_text("id,grade,grade\nr1,A,B\n", encoding="utf-8")
+
+    with pytest.raises(InputError, match="columns given twice"):
+        load_records([_write(tmp_path, SPEC, "s.json"), roster])
+
+
+def test_section_that_is_not_a_list_is_refused(tmp_path: Path) -> None:
+    """``awards: true`` is unusable input naming the section, not a TypeError."""
+    with pytest.raises(InputError, match="'awards' must be a list"):
+        load_records([_write(tmp_path, {"awards": True})])
+
+
+def test_specification_default_language_applies_to_its_texts(tmp_path: Path) -> None:
+    """A specification's own ``default_language`` tags its plain-string texts."""
+    spec = dict(SPEC, title="Eau", default_language="fr")
+
+    batch = load_records([_write(tmp_path, {"specifications": [spec]})])
+
+    assert batch.specifications["mc-1"].title == {"fr": "Eau"}

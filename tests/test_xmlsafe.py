@@ -355,3 +355,19 @@ def test_limits_are_frozen() -> None:
     """A limits object cannot be changed after creation."""
     with pytest.raises(dataclasses.FrozenInstanceError):
         DEFAULT_XML_LIMITS.max_bytes = 1  # type: ignore[misc]
+
+
+def test_many_attributes_on_one_element_are_refused_on_their_count() -> None:
+    """40,000 attributes on one element are refused by count, before any value.
+
+    Regression: the guard read every value first (lxml's ``values()`` is
+    quadratic in the attribute count: 4.4 s at 40k, 20 s at 80k); counting
+    first refuses the same 430 KB document in about 0.05 s.
+    """
+    names = b" ".join(b'a%d="x"' % index for index in range(40_000))
+
+    with pytest.raises(UnsafeXMLError) as caught:
+        parse_xml(b"<r " + names + b"/>")
+
+    assert caught.value.rule == "max-attributes"
+    assert "found 40000" in str(caught.value)

@@ -231,6 +231,7 @@ class RecordError(AuroraEDCError, ValueError):
             source position such as ``roster.csv:12`` when no id is known.
         path: Field path inside the record, such as ``learner.date_of_birth``.
         rule: What the field must satisfy.
+        source: Where the record was read (``roster.csv:12``), when known.
 
     """
 
@@ -241,10 +242,12 @@ class RecordError(AuroraEDCError, ValueError):
         record_id: str | None = None,
         path: str | None = None,
         rule: str | None = None,
+        source: str | None = None,
     ) -> None:
         self.record_id = record_id
         self.path = path
         self.rule = rule
+        self.source = source
         super().__init__(message)
 
     def __str__(self) -> str:

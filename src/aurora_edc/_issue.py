@@ -332,7 +332,7 @@ class _Run:
         outcome = (
             item
             if isinstance(item, RecordOutcome)
-            else error_outcome(item, item.record_id or "?")
+            else error_outcome(item, item.source or item.record_id or "?")
         )
         digest = input_digest(json.dumps(outcome.to_dict(), sort_keys=True))
         if not self._done(seq, outcome.record, outcome.source, digest):

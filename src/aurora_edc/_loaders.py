@@ -59,6 +59,7 @@ class RecordBatch:
         specifications: Specifications by id.
         awards: Valid awards, each with its source position.
         errors: One error per item that failed validation.
+        origins: Where each organisation and specification was first read.
         inputs: Number of award items read, valid or not.
 
     """
@@ -67,6 +68,7 @@ class RecordBatch:
     specifications: dict[str, Specification] = field(default_factory=dict)
     awards: list[SourcedAward] = field(default_factory=list)
     errors: list[RecordError] = field(default_factory=list)
+    origins: dict[str, str] = field(default_factory=dict)
     inputs: int = 0
 
     def specification_for(self, award: Award) -> Specification:
@@ -295,16 +297,21 @@ def _add_definitions(
             )
         sections = document
 
+    for name in ("organisations", "specifications", "awards"):
+        if not isinstance(sections.get(name) or [], list):
+            raise InputError(f"'{name}' must be a list", source=str(path))
     for index, item in enumerate(sections.get("organisations") or []):
-        found = _validate(
-            Organisation, item, context, f"{path.name}:organisations[{index}]"
-        )
-        _keep(batch, found, batch.organisations)
+        where = f"{path.name}:organisations[{index}]"
+        found = _validate(Organisation, item, context, where)
+        _keep(batch, found, batch.organisations, where)
     for index, item in enumerate(sections.get("specifications") or []):
-        found = _validate(
-            Specification, item, context, f"{path.name}:specifications[{index}]"
-        )
-        _keep(batch, found, batch.specifications)
+        where = f"{path.name}:specifications[{index}]"
+        # A specification's own default_language applies to its plain texts.
+        own = dict(context)
+        if isinstance(item, dict) and isinstance(item.get("default_language"), str):
+            own["default_language"] = item["default_language"]
+        found = _validate(Specification, item, own, where)
+        _keep(batch, found, batch.specifications, where)
 
     return sections, context
 
@@ -326,20 +333,23 @@ def _document_awards(
         yield award if isinstance(award, RecordError) else SourcedAward(source, award)
 
 
-def _keep(batch: RecordBatch, found: Any, into: dict[str, Any]) -> None:
+def _keep(batch: RecordBatch, found: Any, into: dict[str, Any], where: str) -> None:
     if isinstance(found, RecordError):
         batch.errors.append(found)
     elif found.id in into and into[found.id] != found:
+        first = batch.origins.get(f"{type(found).__name__}:{found.id}", "another file")
         batch.errors.append(
             RecordError(
-                "a different record with this id was already loaded",
+                f"a different record with this id was already loaded from {first}",
                 record_id=found.id,
                 path="id",
                 rule="ids are unique across the loaded files",
+                source=where,
             )
         )
     else:
         into[found.id] = found
+        batch.origins.setdefault(f"{type(found).__name__}:{found.id}", where)
 
 
 def _validate(
@@ -349,7 +359,9 @@ def _validate(
     try:
         return model.model_validate(item, context=context)
     except ValidationError as exc:
-        return record_error(exc, str(record_id) if record_id else source)
+        error = record_error(exc, str(record_id) if record_id else source)
+        error.source = source
+        return error
 
 
 def iter_csv_awards(
@@ -372,6 +384,14 @@ def iter_csv_awards(
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            repeated = sorted({name for name in header if header.count(name) > 1})
+            if repeated:
+                raise InputError(
+                    f"columns given twice in the header: {repeated}",
+                    source=str(path),
+                    line=1,
+                )
             for row in reader:
                 source = f"{path.name}:{reader.line_num}"
                 if None in row:

@@ -84,7 +84,10 @@ def write_catalogue(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     builder = CredentialBuilder(organisations=dict(batch.organisations))
-    outcomes = [error_outcome(error, error.record_id or "?") for error in batch.errors]
+    outcomes = [
+        error_outcome(error, error.source or error.record_id or "?")
+        for error in batch.errors
+    ]
     valid: list[tuple[RecordOutcome, LOQOffering]] = []
     for spec in batch.specifications.values():
         outcome, offering = _one(builder, spec, out_dir, write=not combined)

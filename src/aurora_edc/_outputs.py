@@ -57,6 +57,13 @@ def write_files(
     return files, digests
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+
+    return current
+
+
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so that readers see all of it or nothing.
 
@@ -72,6 +79,9 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        # mkstemp makes the file private (0600); deliverables get the usual
+        # mode, as a plain open() would give them under the process umask.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             if durable:

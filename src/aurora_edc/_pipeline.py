@@ -314,7 +314,7 @@ class RecordIssuer:
 
     def _build(self, item: SourcedAward | RecordError) -> Node | RecordOutcome:
         if isinstance(item, RecordError):
-            return error_outcome(item, item.record_id or "?")
+            return error_outcome(item, item.source or item.record_id or "?")
         award = item.award
         try:
             spec = self.definitions.specification_for(award)
@@ -339,6 +339,11 @@ class RecordIssuer:
             return self._render_and_write(item, credential, report)
         except AuroraEDCError as exc:
             return _failure(item, exc)
+        except OSError as exc:
+            # A file that cannot be written fails its record, not the run.
+            where = f" {exc.filename}" if exc.filename else ""
+            failed = OSError(f"cannot write{where}: {exc.strerror or exc}")
+            return _failure(item, failed)
         except Exception as exc:
             log.exception("internal error while writing %s", item.award.id)
             return _failure(item, exc, internal=True)

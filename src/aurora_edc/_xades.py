@@ -21,6 +21,7 @@ Input is parsed by the project's hardened parser only.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -39,6 +40,7 @@ __all__ = [
     "XADES141",
     "IssuerIdentifier",
     "credential_element",
+    "collapse_whitespace",
     "element_path",
     "issuer_identifier",
     "parse_document",
@@ -58,6 +60,8 @@ FILTER2 = "http://www.w3.org/2002/06/xmldsig-filter2"
 C14N_EXCLUSIVE = "http://www.w3.org/2001/10/xml-exc-c14n#"
 
 _CREDENTIAL = f"{{{SNB}}}europassCredential"
+# XML Schema Part 2, 4.3.6: the whitespace characters of the collapse facet.
+_XSD_SPACE = re.compile(r"[ \t\n\r]+")
 _PRESENTATION = f"{{{VP}}}verifiablePresentation"
 _PROOF = {_CREDENTIAL: f"{{{SNB}}}proof", _PRESENTATION: f"{{{VP}}}proof"}
 _PREFIXES = {SNB: "", VP: "vp:", CRED: "cred:", DS: "ds:", XADES: "xades:"}
@@ -176,12 +180,14 @@ def _issuer_organisation(credential: etree._Element) -> etree._Element | None:
     idref = None if issuer is None else issuer.get("idref")
     if idref is None:
         return None
-    matches = credential.xpath(
-        "s:agentReferences/s:organization[@id=$idref]",
-        namespaces={"s": SNB},
-        idref=idref,
-    )
-    assert isinstance(matches, list)
+
+    # Both attributes are xs:anyURI, whose whitespace facet is "collapse":
+    # compare the values the schema compares, not the raw attribute text.
+    wanted = collapse_whitespace(idref)
+    organisations = credential.iterfind(f"{{{SNB}}}agentReferences/{{{SNB}}}organization")
+    matches = [
+        o for o in organisations if collapse_whitespace(o.get("id") or "") == wanted
+    ]
     if len(matches) > 1:
         raise InputError(
             f"/europassCredential/agentReferences: {len(matches)} organizations "
@@ -189,10 +195,12 @@ def _issuer_organisation(credential: etree._Element) -> etree._Element | None:
             line=issuer.sourceline if issuer is not None else None,
         )
 
-    found = matches[0] if matches else None
-    assert found is None or isinstance(found, etree._Element)
+    return matches[0] if matches else None
 
-    return found
+
+def collapse_whitespace(value: str) -> str:
+    """Return ``value`` as XSD's ``whiteSpace="collapse"`` facet reads it."""
+    return _XSD_SPACE.sub(" ", value).strip(" ")
 
 
 def element_path(element: etree._Element) -> str:

@@ -238,8 +238,9 @@ def issuer_check(root: etree._Element, signer: x509.Certificate | None) -> Check
 
     Returns:
         PASSED on equality; FAILED / SIG_CONSTRAINTS_FAILURE on a mismatch
-        (a seal by another organisation); advisory INDETERMINATE when there
-        is nothing to compare.
+        (a seal by another organisation, or a certificate without
+        organizationIdentifier); INDETERMINATE / SIG_CONSTRAINTS_FAILURE when
+        the document's issuer registration cannot be found.
 
     """
     try:
@@ -249,17 +250,15 @@ def issuer_check(root: etree._Element, signer: x509.Certificate | None) -> Check
             CHECK_ISSUER, SubIndication.SIG_CONSTRAINTS_FAILURE, str(exc)
         )
     if claimed is None or signer is None:
+        # Nothing to compare is no proof of the issuer: not PASSED (as JAdES).
         what = (
-            "the document names no issuer registration"
+            "the issuer's registration cannot be found (cred:issuer/@idref must "
+            "name an agentReferences/organization with a registration)"
             if claimed is None
-            else ("no signing certificate identified")
+            else "no signing certificate identified"
         )
-        return CheckResult(
-            CHECK_ISSUER,
-            Indication.INDETERMINATE,
-            SubIndication.SIG_CONSTRAINTS_FAILURE,
-            f"{what}; not compared",
-            advisory=True,
+        return CheckResult.indeterminate(
+            CHECK_ISSUER, SubIndication.SIG_CONSTRAINTS_FAILURE, f"{what}; not compared"
         )
     actual = organization_identifier(signer)
     if actual != claimed.value:

@@ -156,14 +156,18 @@ def check_issuer(root: etree._Element, key: SealKey) -> None:
         key: The seal key.
 
     Raises:
-        IssuerMismatchError: The document carries an issuer identifier and
-            the certificate's organizationIdentifier is different or absent.
+        IssuerMismatchError: The document's issuer registration cannot be
+            found, or the certificate's organizationIdentifier is different
+            or absent.
 
     """
     claimed = issuer_identifier(root)
     if claimed is None:
-        logger.debug("no issuer registration in the document; not compared")
-        return
+        raise IssuerMismatchError(
+            "issuer registration not found: cred:issuer/@idref (or vp:issuer) "
+            "must name an organization carrying a registration equal to the seal "
+            f"certificate's organizationIdentifier {shorten(str(key.organization_identifier))}"
+        )
     actual = key.organization_identifier
     if actual != claimed.value:
         raise IssuerMismatchError(

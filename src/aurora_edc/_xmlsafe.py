@@ -179,6 +179,7 @@ class _Guard:
         limits = self.limits
         max_text = limits.max_text_length
         max_attribute = limits.max_attribute_length
+        max_attributes = limits.max_attributes
         depth, elements = self.depth, self.elements
         for event, element in events:
             if event == "end":
@@ -194,13 +195,16 @@ class _Guard:
             elements += 1
             if elements == 1 and element.getroottree().docinfo.doctype:
                 self._doctype(None)
+            # Count before reading: lxml looks up each value by walking the
+            # attribute list, so values() costs O(n^2) in the attribute count.
+            if len(element.attrib) > max_attributes:
+                self._breach(element, depth, elements)
             values = element.values()
             previous = element.getprevious()
             tail = previous.tail if previous is not None else None
             if (
                 depth > limits.max_depth
                 or elements > limits.max_elements
-                or len(values) > limits.max_attributes
                 or (values and max(map(len, values)) > max_attribute)
                 or (tail and len(tail) > max_text)
             ):

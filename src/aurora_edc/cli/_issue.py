@@ -110,6 +110,8 @@ def issue(
     unknown = [name for name in chosen if name not in WRITERS]
     if unknown or not chosen:
         _fail(f"unknown format(s) {unknown}; known: {', '.join(WRITERS)}")
+    if profile not in profile_names():
+        _fail(f"unknown profile {profile!r}; known: {', '.join(profile_names())}")
     use_artefacts(artefacts)
     options = IssueOptions(
         out_dir=out,
@@ -157,8 +159,14 @@ def _fail(message: str) -> NoReturn:
 def _utc(when: datetime | None) -> datetime | None:
     if when is None:
         return None
+    try:
+        moment = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    except OverflowError:
+        _fail(f"--issued {when.isoformat()} is out of range")
+    if moment.year < 1900:
+        _fail(f"--issued {when.isoformat()} is before 1900")
 
-    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    return moment
 
 
 def _seal_settings(
