@@ -303,3 +303,29 @@ def test_issue_time_out_of_range_is_refused(fixtures_dir: Path, tmp_path: Path) 
 
     assert code == 2
     assert "--issued" in output
+
+
+def test_regression_stale_output_removed_when_record_fails(tmp_path: Path) -> None:
+    """A record that fails on a re-run leaves no credential from the earlier run."""
+    records = tmp_path / "r.json"
+    spec = {
+        "id": "s",
+        "title": "T",
+        "awarding_body": {
+            "id": "o",
+            "legal_name": "O",
+            "country": "AT",
+            "eidas_id": "VATAT-1",
+        },
+    }
+    award = {"id": "a1", "learner": {"full_name": "A B"}, "awarded_on": "2026-01-01"}
+    records.write_text(json.dumps({"specifications": [spec], "awards": [award]}))
+    out = tmp_path / "out"
+    assert _issue(str(records), "--out", str(out), "--workers", "1")[0] == 0
+
+    del spec["awarding_body"]["eidas_id"]
+    records.write_text(json.dumps({"specifications": [spec], "awards": [award]}))
+    code, _ = _issue(str(records), "--out", str(out), "--workers", "1")
+
+    assert code == 1
+    assert not (out / "a1.jsonld").exists()

@@ -166,3 +166,67 @@ def test_wrong_issuer_serial_v2_is_refused(shared: Path) -> None:
         SubIndication.NO_SIGNING_CERTIFICATE_FOUND
     )
     assert "IssuerSerialV2" in report.check("signing-certificate").detail
+
+
+def _signed_by(document: bytes, seal: IssuedCertificate) -> bytes:
+    """Return ``document`` sealed by ``seal`` without the sealer's issuer check."""
+    root = parse_document(document)
+    proof = root.find("s:proof", NS)
+    etree.SubElement(
+        proof, "{http://www.w3.org/2000/09/xmldsig#}Signature", Id="placeholder"
+    )
+
+    return etree.tostring(sign_document(root, seal.seal_key(), datetime.now(UTC)))
+
+
+ISSUER_TAG = b'<cred:issuer idref="urn:epass:org:1"/>'
+
+
+@pytest.mark.parametrize(
+    "idref",
+    [" urn:epass:org:1", "urn:epass:org:1\n", "\turn:epass:org:1  "],
+)
+def test_issuer_idref_whitespace_bypass(shared: Path, pki: TestPKI, idref: str) -> None:
+    """An idref padded with whitespace still resolves (xs:anyURI collapses it)."""
+    other = pki.issue_seal(organization_identifier="VATFR-99999999999", key="p256")
+    padded = f'<cred:issuer idref="{idref}"/>'.encode()
+    document = unsealed_credential(shared).replace(ISSUER_TAG, padded)
+    report = verify_xades(_signed_by(document, other), trust=[pki.root])
+
+    assert report.check("issuer-identifier").indication is Indication.FAILED
+    assert report.indication is Indication.TOTAL_FAILED
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        (ISSUER_TAG, b'<cred:issuer idref="urn:epass:person:1"/>'),
+        (ISSUER_TAG, b'<cred:issuer idref="urn:nothing"/>'),
+        (ISSUER_TAG, b'<cred:issuer xidref="urn:epass:org:1"/>'),
+        (f"<registration>{ORG_ID}</registration>".encode(), b""),
+    ],
+)
+def test_issuer_registration_not_found_bypass(
+    shared: Path, pki: TestPKI, change: tuple[bytes, bytes]
+) -> None:
+    """A seal whose issuer registration cannot be found is never PASSED."""
+    other = pki.issue_seal(organization_identifier="VATFR-99999999999", key="p256")
+    document = unsealed_credential(shared).replace(*change)
+    assert document != unsealed_credential(shared)
+    report = verify_xades(_signed_by(document, other), trust=[pki.root])
+
+    assert not report.check("issuer-identifier").advisory
+    assert report.check("issuer-identifier").indication is Indication.INDETERMINATE
+    assert report.indication is not Indication.TOTAL_PASSED
+
+
+def test_issuer_certificate_without_identifier_bypass(
+    shared: Path, pki: TestPKI
+) -> None:
+    """A certificate without organizationIdentifier fails the issuer check."""
+    anonymous = pki.issue_seal(organization_identifier=None, key="p256")
+    sealed = _signed_by(unsealed_credential(shared), anonymous)
+    report = verify_xades(sealed, trust=[pki.root])
+
+    assert report.check("issuer-identifier").indication is Indication.FAILED
+    assert report.indication is Indication.TOTAL_FAILED

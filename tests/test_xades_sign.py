@@ -197,3 +197,23 @@ def test_unreachable_authority_is_a_seal_error(
             when=WHEN,
             tsa_url="http://127.0.0.1:9/tsa",
         )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        (b'idref="urn:epass:org:1"', b'idref=" urn:epass:org:1"'),
+        (b'idref="urn:epass:org:1"', b'idref="urn:epass:person:1"'),
+        (b'idref="urn:epass:org:1"', b'idref="urn:nothing"'),
+        (f"<registration>{ORG_ID}</registration>".encode(), b""),
+    ],
+)
+def test_seal_issuer_idref_bypass(
+    shared: Path, pki: TestPKI, change: tuple[bytes, bytes]
+) -> None:
+    """Sealing checks the issuer whatever the idref's spacing or target."""
+    other = pki.issue_seal(organization_identifier="VATFR-99999999999", key="p256")
+    document = unsealed_credential(shared).replace(*change)
+    assert document != unsealed_credential(shared)
+    with pytest.raises(IssuerMismatchError):
+        seal_xades(document, other.seal_key(), when=WHEN)

@@ -13,17 +13,25 @@ wallet (``CredentialCrudResource`` in the open-source release 2.0.6):
   seal, SHACL failure, no id); 404 no such wallet; 409 "A credential with the
   same ID already exists".
 
-Retries are bounded: connection errors, timeouts and 5xx answers are tried
-again with exponential back-off (honouring ``Retry-After``), up to
-``max_attempts`` requests. A 409 counts as delivered, which makes a re-sent
-credential harmless. No live Europass endpoint has been tested.
+Retries are bounded: connection errors, timeouts, 429 and 5xx answers are
+tried again with exponential back-off (honouring ``Retry-After``), up to
+``max_attempts`` requests. Only 201 counts as delivered; a 409 counts as
+already delivered, which makes a re-sent credential harmless; any other 2xx is
+an error to investigate. Each request has an overall deadline, enforced by
+cutting its connection, and at most 64 KiB of any answer is read. The token is
+checked when configured and never appears in a message, log line or journal.
+No live Europass endpoint has been tested.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 import logging
 import random
+import re
+import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -47,6 +55,20 @@ logger = logging.getLogger(__name__)
 
 _MAX_ATTEMPTS_CEILING = 10
 _MESSAGE_LIMIT = 200
+_BODY_LIMIT = 64 * 1024
+_DEADLINE_FACTOR = 2.0
+_REDACTED = "[token]"
+# RFC 9110 token characters (header names, auth schemes); tokens themselves
+# may use any visible ASCII character, never a space, CR or LF.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
+_USER_ID = re.compile(r"[A-Za-z0-9_~@+-][A-Za-z0-9._~@+-]{0,254}")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
+_RETRIED_STATUSES = frozenset({429})
 
 
 @dataclass(frozen=True)
@@ -57,11 +79,13 @@ class EuropassWalletConfig:
         base_url: API root, before ``/v1/wallets``; required, no default, so
             that nothing is ever sent to a guessed host.
         token: Access token, sent in ``auth_header``; never logged or shown.
+            Visible ASCII only (no space, CR or LF), checked here so that a
+            malformed token fails before any request.
         auth_header: Header that carries the token (``Authorization``).
         auth_scheme: Prefix of the token in that header (``Bearer``); empty
             to send the bare token (an API-key header).
-        timeout: Seconds to wait for the answer (a deposit runs seal and SHACL
-            checks on the server, so it is slow).
+        timeout: Seconds to wait for each read of the answer (a deposit runs
+            seal and SHACL checks on the server, so it is slow).
         connect_timeout: Seconds to wait for the connection.
         max_attempts: Requests per credential, first try included (1 to 10).
         backoff_initial: Seconds before the second try; doubled each time.
@@ -73,6 +97,10 @@ class EuropassWalletConfig:
             when None.
         verify_tls: Check the server's certificate; only a local test wallet
             may turn this off.
+        deadline: Longest one request may take, answer included, in seconds;
+            None for ``connect_timeout + 2 * timeout``. ``timeout`` bounds each
+            read, so a server that drips one byte at a time is only stopped by
+            this deadline.
     """
 
     base_url: str
@@ -88,17 +116,49 @@ class EuropassWalletConfig:
     send_email: bool = True
     locale: str | None = None
     verify_tls: bool = True
+    deadline: float | None = None
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("https://", "http://")):
             raise InputError(
-                f"base_url: expected an http(s) URL, found {self.base_url!r}"
+                f"base_url: expected an http(s) URL, found {shorten(self.base_url)}"
             )
+        if not _HEADER_NAME.fullmatch(self.auth_header):
+            raise InputError(
+                "auth_header: expected an HTTP header name, found "
+                f"{shorten(self.auth_header)}"
+            )
+        if self.auth_scheme and not _HEADER_NAME.fullmatch(self.auth_scheme):
+            raise InputError(
+                f"auth_scheme: expected a word such as Bearer, found "
+                f"{shorten(self.auth_scheme)}"
+            )
+        _check_token(self.token)
         if not 1 <= self.max_attempts <= _MAX_ATTEMPTS_CEILING:
             raise InputError(
                 f"max_attempts: expected 1 to {_MAX_ATTEMPTS_CEILING}, "
                 f"found {self.max_attempts}"
             )
+
+    @property
+    def request_deadline(self) -> float:
+        """Seconds one request may take in all (see ``deadline``)."""
+        if self.deadline is not None:
+            return self.deadline
+
+        return self.connect_timeout + _DEADLINE_FACTOR * self.timeout
+
+
+def _check_token(token: str | None) -> None:
+    # The message never quotes the token: it says where and what is wrong.
+    if token is None or _VISIBLE_ASCII.fullmatch(token):
+        return
+    bad = next((i for i, char in enumerate(token) if not "\x21" <= char <= "\x7e"), 0)
+    raise InputError(
+        "token: expected visible ASCII characters only (no space, CR, LF or "
+        f"non-ASCII); found a character outside that set at position {bad} of "
+        f"{len(token)} (the token is not shown)"
+    )
 
 
 @dataclass(frozen=True)
@@ -106,8 +166,14 @@ class WalletRecipient:
     """Whose wallet receives a credential: a wallet user id or an e-mail.
 
     Attributes:
-        user_id: The wallet's user id (``/v1/wallets/{userId}``).
-        email: The learner's e-mail (``/v1/wallets/email/{email}``).
+        user_id: The wallet's user id (``/v1/wallets/{userId}``): letters,
+            digits and ``._~@+-``, not starting with a dot, at most 255.
+        email: The learner's e-mail (``/v1/wallets/email/{email}``), ASCII
+            ``local@domain`` syntax.
+
+    Raises:
+        InputError: Both or neither given, or a value outside that syntax
+            (``..`` would climb out of the deposit route).
     """
 
     user_id: str | None = None
@@ -116,6 +182,17 @@ class WalletRecipient:
     def __post_init__(self) -> None:
         if (self.user_id is None) == (self.email is None):
             raise InputError("recipient: give exactly one of user_id and email")
+        if self.user_id is not None and not _USER_ID.fullmatch(self.user_id):
+            raise InputError(
+                "recipient user_id: expected letters, digits and ._~@+- not "
+                f"starting with a dot, found {shorten(self.user_id)}"
+            )
+        if self.email is not None and not (
+            len(self.email) <= 254 and _EMAIL.fullmatch(self.email)
+        ):
+            raise InputError(
+                f"recipient email: expected local@domain, found {shorten(self.email)}"
+            )
 
     @property
     def key(self) -> str:
@@ -149,7 +226,7 @@ class WalletRecipient:
         if self.user_id is not None:
             return f"/v1/wallets/{quote(self.user_id, safe='')}/credentials"
 
-        return f"/v1/wallets/email/{quote(str(self.email), safe='@')}/credentials"
+        return f"/v1/wallets/email/{quote(str(self.email), safe='')}/credentials"
 
 
 class DepositStatus(enum.StrEnum):
@@ -196,10 +273,13 @@ class EuropassWalletClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.config = config
+        # No kept-alive connections: each request opens its own, which the
+        # deadline watchdog can cut without harming the next request.
         self._http = httpx.Client(
             base_url=config.base_url.rstrip("/"),
             headers=self._headers(config),
             timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout),
+            limits=httpx.Limits(max_keepalive_connections=0),
             verify=config.verify_tls,
             transport=transport,
         )
@@ -230,30 +310,31 @@ class EuropassWalletClient:
             recipient: Whose wallet.
 
         Returns:
-            The outcome; a 409 (same id already there) is
-            :attr:`DepositStatus.ALREADY_DELIVERED`.
+            The outcome: 201 is :attr:`DepositStatus.DELIVERED`, 409 (same id
+            already there) :attr:`DepositStatus.ALREADY_DELIVERED`.
 
         Raises:
             InputError: ``sealed`` is not a sealed EDC.
             PayloadTooLargeError: The wallet answered 413.
             HandoffError: 400 (not a valid EDC), 404 (no wallet), another 4xx,
-                or tries exhausted on 5xx and connection errors; ``status``
-                holds the last HTTP status, None for a connection failure.
+                a 2xx other than 201 (not confirmed), a request that cannot be
+                formed, or tries exhausted on 429, 5xx, connection errors and
+                deadlines; ``status`` holds the last HTTP status, None without.
         """
         document = self._document(sealed)
         attempt = 0
         while True:
             attempt += 1
-            response, failure = self._send(document, recipient)
-            if response is not None and response.status_code < 500:
-                return self._settle(document, recipient, response, attempt)
+            answer, failure = self._send(document, recipient)
+            if answer is not None and not _transient(answer.status_code):
+                return self._settle(document, recipient, answer, attempt)
             if attempt >= self.config.max_attempts:
-                raise self._exhausted(document, response, failure, attempt)
-            delay = self._delay(attempt, response)
+                raise self._exhausted(document, answer, failure, attempt)
+            delay = self._delay(attempt, answer)
             logger.warning(
                 "deposit of %s: %s, retry %d/%d in %.1f s",
                 document.credential_id,
-                failure or f"HTTP {response.status_code if response else '?'}",
+                failure or f"HTTP {answer.status_code if answer else '?'}",
                 attempt + 1,
                 self.config.max_attempts,
                 delay,
@@ -262,7 +343,8 @@ class EuropassWalletClient:
 
     @staticmethod
     def _headers(config: EuropassWalletConfig) -> dict[str, str]:
-        headers = {"Accept": "application/json"}
+        # identity: a compressed answer could expand far beyond the read limit.
+        headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
         if config.token:
             prefix = f"{config.auth_scheme} " if config.auth_scheme else ""
             headers[config.auth_header] = prefix + config.token
@@ -287,38 +369,66 @@ class EuropassWalletClient:
 
     def _send(
         self, document: CredentialDocument, recipient: WalletRecipient
-    ) -> tuple[httpx.Response | None, str | None]:
+    ) -> tuple[_Answer | None, str | None]:
         params: dict[str, str] = {"sendEmail": str(self.config.send_email).lower()}
         if self.config.locale:
             params["locale"] = self.config.locale
         files = {
             "_credential": ("credential.jsonld", document.raw, "application/ld+json")
         }
+        watchdog = _Watchdog(self.config.request_deadline)
         try:
-            response = self._http.post(recipient.path(), params=params, files=files)
-        except httpx.TransportError as exc:
-            return None, f"{type(exc).__name__}: {shorten(str(exc), 80)}"
+            with (
+                watchdog,
+                self._http.stream(
+                    "POST",
+                    recipient.path(),
+                    params=params,
+                    files=files,
+                    extensions={"trace": watchdog.trace},
+                ) as response,
+            ):
+                answer = _read_answer(response, watchdog)
+        except httpx.LocalProtocolError:
+            # Not chained: its text quotes the offending header, maybe the token.
+            raise HandoffError(
+                f"deposit of {document.credential_id}: the request could not be "
+                "formed (LocalProtocolError); check the wallet URL, the auth "
+                "header and the token"
+            ) from None
+        except (httpx.TransportError, _Overdue) as exc:
+            if watchdog.fired or isinstance(exc, _Overdue):
+                return None, f"no complete answer within {watchdog.seconds:.0f} s"
+            return None, self._redact(f"{type(exc).__name__}: {shorten(str(exc), 80)}")
         logger.debug(
-            "deposit of %s: HTTP %d", document.credential_id, response.status_code
+            "deposit of %s: HTTP %d", document.credential_id, answer.status_code
         )
 
-        return response, None
+        return answer, None
+
+    def _redact(self, text: str) -> str:
+        # Defence in depth: a server or library may echo the token back.
+        token = self.config.token
+        if token:
+            text = text.replace(token, _REDACTED)
+
+        return text
 
     def _settle(
         self,
         document: CredentialDocument,
         recipient: WalletRecipient,
-        response: httpx.Response,
+        answer: _Answer,
         attempt: int,
     ) -> DepositOutcome:
-        code = response.status_code
-        if code in (200, 201):
+        code = answer.status_code
+        if code == 201:
             status = DepositStatus.DELIVERED
         elif code == 409:
             logger.info("credential %s already in the wallet", document.credential_id)
             status = DepositStatus.ALREADY_DELIVERED
         else:
-            raise self._refused(document, recipient, response)
+            raise self._refused(document, recipient, answer)
 
         return DepositOutcome(document.credential_id, recipient, status, code, attempt)
 
@@ -326,16 +436,21 @@ class EuropassWalletClient:
         self,
         document: CredentialDocument,
         recipient: WalletRecipient,
-        response: httpx.Response,
+        answer: _Answer,
     ) -> HandoffError:
-        code = response.status_code
-        said = _server_message(response)
+        code = answer.status_code
+        said = self._redact(_server_message(answer))
         what = {
             400: "the wallet refused it as not a valid Europass Digital Credential",
             401: "the wallet refused the credentials of this client",
             403: "the wallet refused the credentials of this client",
             404: f"no wallet for {recipient.key}",
         }.get(code, f"unexpected HTTP {code}")
+        if 200 <= code < 300:
+            what = (
+                f"the wallet answered {code}, not 201 Created: delivery not "
+                "confirmed, investigate before sending again"
+            )
         message = f"deposit of {document.credential_id}: {what} (HTTP {code}: {said})"
         if code == 413:
             size = len(document.raw)
@@ -351,35 +466,124 @@ class EuropassWalletClient:
     def _exhausted(
         self,
         document: CredentialDocument,
-        response: httpx.Response | None,
+        answer: _Answer | None,
         failure: str | None,
         attempt: int,
     ) -> HandoffError:
-        if response is not None and failure is None:
-            last = f"HTTP {response.status_code}: {_server_message(response)}"
+        if answer is not None and failure is None:
+            said = self._redact(_server_message(answer))
+            last = f"HTTP {answer.status_code}: {said}"
         else:
             last = failure or "no answer"
 
         return HandoffError(
             f"deposit of {document.credential_id}: gave up after {attempt} attempts; "
             f"last: {last}",
-            status=response.status_code if response is not None else None,
+            status=answer.status_code if answer is not None else None,
         )
 
-    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
+    def _delay(self, attempt: int, answer: _Answer | None) -> float:
         config = self.config
         delay = min(config.backoff_max, config.backoff_initial * 2.0 ** (attempt - 1))
         if config.jitter:
             delay *= random.uniform(0.5, 1.0)
-        retry_after = _retry_after(response)
+        retry_after = _retry_after(answer)
         if retry_after is not None:
             delay = max(delay, min(retry_after, config.backoff_max))
 
         return delay
 
 
-def _retry_after(response: httpx.Response | None) -> float | None:
-    value = response.headers.get("Retry-After") if response is not None else None
+@dataclass(frozen=True)
+class _Answer:
+    """The part of a wallet's answer the client uses; the body is bounded."""
+
+    status_code: int
+    reason_phrase: str
+    retry_after: str | None
+    body: bytes
+
+
+class _Overdue(TimeoutError):
+    """The request's overall deadline passed while its answer was read."""
+
+
+class _Watchdog:
+    """Cuts a request's connection once its overall deadline has passed.
+
+    httpx bounds each read, not the whole request; a timer thread shuts the
+    socket down, which ends a blocked read at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.fired = False
+        self._end = time.monotonic() + seconds
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """Keep the socket of the connection httpcore opens for this request."""
+        if event != "connection.connect_tcp.complete":
+            return
+        stream = info.get("return_value")
+        found = stream.get_extra_info("socket") if stream is not None else None
+        with self._lock:
+            self._socket = found if isinstance(found, socket.socket) else None
+            if self.fired:
+                self._shutdown()
+
+    def check(self) -> None:
+        """Raise :class:`_Overdue` once the deadline has passed."""
+        if self.fired or time.monotonic() > self._end:
+            self.fired = True
+            raise _Overdue
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._socket is not None:
+            try:
+                self._socket.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                logger.debug("deadline: the socket was already closed")
+
+
+def _read_answer(response: httpx.Response, watchdog: _Watchdog) -> _Answer:
+    # Read at most _BODY_LIMIT bytes; the rest is dropped with the connection.
+    body = bytearray()
+    for chunk in response.iter_raw():
+        watchdog.check()
+        body += chunk[: _BODY_LIMIT - len(body)]
+        if len(body) >= _BODY_LIMIT:
+            break
+
+    return _Answer(
+        response.status_code,
+        response.reason_phrase,
+        response.headers.get("Retry-After"),
+        bytes(body),
+    )
+
+
+def _transient(code: int) -> bool:
+    return code >= 500 or code in _RETRIED_STATUSES
+
+
+def _retry_after(answer: _Answer | None) -> float | None:
+    value = answer.retry_after if answer is not None else None
     if value is None:
         return None
     try:
@@ -388,17 +592,18 @@ def _retry_after(response: httpx.Response | None) -> float | None:
         return None
 
 
-def _server_message(response: httpx.Response) -> str:
+def _server_message(answer: _Answer) -> str:
     # The EC services answer a JSON error object; other proxies send text.
+    text = answer.body.decode("utf-8", "replace")
     try:
-        body: Any = response.json()
+        body: Any = json.loads(text)
     except ValueError:
-        body = response.text
+        body = text
     if isinstance(body, dict):
         for key in ("message", "detail", "error", "code"):
             if isinstance(body.get(key), str):
                 body = body[key]
                 break
-    text = body if isinstance(body, str) else str(body)
+    said = body if isinstance(body, str) else str(body)
 
-    return shorten(text.strip() or response.reason_phrase, _MESSAGE_LIMIT)
+    return shorten(said.strip() or answer.reason_phrase, _MESSAGE_LIMIT)

@@ -46,6 +46,7 @@ from ._exceptions import (
     KeyMaterialError,
     SealError,
 )
+from ._jades_json import loads_strict
 from ._keys import SealKey, organization_identifier
 from ._timestamp import request_timestamp
 
@@ -259,9 +260,9 @@ def _prepare_credential(
                 f"expected at most {MAX_CREDENTIAL_BYTES}"
             )
         try:
-            data = json.loads(credential)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InputError(f"credential is not JSON: {exc}") from exc
+            data = loads_strict(credential)
+        except ValueError as exc:
+            raise InputError(f"credential is not strict JSON: {exc}") from exc
     else:
         data = dict(credential)  # only top-level members change: no deep copy
     if not isinstance(data, dict):
@@ -276,7 +277,16 @@ def _prepare_credential(
     data["issued"] = stamp
     data["issuanceDate"] = stamp
 
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        text = json.dumps(
+            data, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
+        # What is signed must read back the same in every parser.
+        loads_strict(text)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"credential is not strict JSON: {exc}") from exc
+
+    return text.encode()
 
 
 def _check_issuer(data: dict[str, Any], certificate: x509.Certificate) -> None:

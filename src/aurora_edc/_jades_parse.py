@@ -12,7 +12,6 @@ certificates and ``rVals``/``arVals`` (clause 5.3.6) revocation values.
 from __future__ import annotations
 
 import base64
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +21,7 @@ from cryptography import x509
 from ._certpath import RevocationData, load_certificate
 from ._exceptions import VerificationError
 from ._jades import MAX_CREDENTIAL_BYTES, b64url_decode
+from ._jades_json import loads_strict
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -49,6 +49,7 @@ class JAdESDocument:
     signature_b64: str
     content: bytes = b""
     etsiu: list[tuple[str, str, Any]] = field(default_factory=list)
+    credential: Any = None
     notes: list[str] = field(default_factory=list)
 
     def values(self, name: str) -> list[Any]:
@@ -56,19 +57,9 @@ class JAdESDocument:
         return [value for key, _, value in self.etsiu if key == name]
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """JSON object hook refusing duplicate member names (ambiguous headers)."""
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate member {key!r}")
-        result[key] = value
-
-    return result
-
-
 def loads_unique(text: str | bytes) -> Any:
-    return json.loads(text, object_pairs_hook=_unique_keys)
+    """Parse strict JSON: unique member names, no NaN, BOM or lone surrogate."""
+    return loads_strict(text)
 
 
 def parse_jades(data: bytes) -> JAdESDocument:
@@ -123,6 +114,7 @@ def _decode_parts(parsed: JAdESDocument) -> None:
             parsed.content = b64url_decode(parsed.payload)
     except (ValueError, UnicodeEncodeError) as exc:
         parsed.notes.append(f"payload unreadable: {exc}")
+    _decode_credential(parsed)
     if not isinstance(parsed.unprotected, dict):
         parsed.notes.append("unprotected header is not a JSON object")
         parsed.unprotected = {}
@@ -131,6 +123,17 @@ def _decode_parts(parsed: JAdESDocument) -> None:
         # RFC 7515 clause 7.2.1: the two headers must not share a name.
         parsed.notes.append(f"names in both headers: {', '.join(shared)}")
     _decode_etsiu(parsed)
+
+
+def _decode_credential(parsed: JAdESDocument) -> None:
+    """Read the payload as the strict JSON credential every reader agrees on."""
+    if not parsed.content:
+        return
+    try:
+        parsed.credential = loads_strict(parsed.content)
+    except ValueError as exc:
+        # A payload two parsers read differently is no sealed credential.
+        parsed.notes.append(f"payload is not strict JSON: {exc}")
 
 
 def _decode_etsiu(parsed: JAdESDocument) -> None:

@@ -25,7 +25,6 @@ Checks a sealed EDC layer by layer and returns a
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -151,7 +150,7 @@ def verify_jades(
     )
     checks.extend([path.path, path.trust])
     details["trust_anchor"] = path.anchor if path.trust.ok else None
-    checks.append(_check_issuer(parsed.content, signer))
+    checks.append(_check_issuer(parsed.credential, signer))
     qualification = qualification_check(signer)
     checks.append(qualification)
     details["qualification_claims"] = qualification_claims(signer)
@@ -275,13 +274,9 @@ def _check_signed_data(parsed: JAdESDocument) -> CheckResult:
     )
 
 
-def _check_issuer(content: bytes, signer: x509.Certificate) -> CheckResult:
+def _check_issuer(credential: Any, signer: x509.Certificate) -> CheckResult:
     """EDC: issuer eIDASIdentifier.notation equals organizationIdentifier."""
     expected = organization_identifier(signer)
-    try:
-        credential = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
-        credential = None
     found = (
         credential_issuer_identifier(credential)
         if isinstance(credential, dict)

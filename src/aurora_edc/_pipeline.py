@@ -291,8 +291,26 @@ class RecordIssuer:
                 outcomes.append(_failure(item, report))
             else:
                 outcomes.append(self._finish(item, entry, report))
+        for item, outcome in zip(items, outcomes, strict=True):
+            if outcome.status != "written" and isinstance(item, SourcedAward):
+                self._remove_stale(item.award.id)
 
         return outcomes
+
+    def _remove_stale(self, record_id: str) -> None:
+        """Remove what an earlier run wrote for a record this run did not write.
+
+        ``OUT`` then holds exactly the credentials ``report.json`` lists as
+        written, even after a re-run (also with ``--restart``) in which a
+        record became invalid. Duplicate award ids never get here.
+        """
+        options = self.context.options
+        stem = output_stem(record_id)
+        for name in options.formats:
+            stale = options.out_dir / f"{stem}{WRITERS[name].suffix}"
+            if stale.is_file() and not stale.is_symlink():
+                stale.unlink()
+                log.info("removed %s, written by an earlier run", stale)
 
     def _validate(
         self, credentials: list[Node]

@@ -39,8 +39,8 @@ __all__ = [
     "XADES",
     "XADES141",
     "IssuerIdentifier",
-    "credential_element",
     "collapse_whitespace",
+    "credential_element",
     "element_path",
     "issuer_identifier",
     "parse_document",
@@ -184,7 +184,9 @@ def _issuer_organisation(credential: etree._Element) -> etree._Element | None:
     # Both attributes are xs:anyURI, whose whitespace facet is "collapse":
     # compare the values the schema compares, not the raw attribute text.
     wanted = collapse_whitespace(idref)
-    organisations = credential.iterfind(f"{{{SNB}}}agentReferences/{{{SNB}}}organization")
+    organisations = credential.iterfind(
+        f"{{{SNB}}}agentReferences/{{{SNB}}}organization"
+    )
     matches = [
         o for o in organisations if collapse_whitespace(o.get("id") or "") == wanted
     ]

@@ -32,7 +32,6 @@ from ._etsi import (
     CHECK_ISSUER,
     CHECK_SIGNING_CERTIFICATE,
     CheckResult,
-    Indication,
     SubIndication,
 )
 from ._exceptions import InputError, shorten

@@ -162,13 +162,13 @@ def check_issuer(root: etree._Element, key: SealKey) -> None:
 
     """
     claimed = issuer_identifier(root)
+    actual = key.organization_identifier
     if claimed is None:
         raise IssuerMismatchError(
             "issuer registration not found: cred:issuer/@idref (or vp:issuer) "
-            "must name an organization carrying a registration equal to the seal "
-            f"certificate's organizationIdentifier {shorten(str(key.organization_identifier))}"
+            "must name an organization whose registration equals the seal "
+            f"certificate's organizationIdentifier, {shorten(str(actual))}"
         )
-    actual = key.organization_identifier
     if actual != claimed.value:
         raise IssuerMismatchError(
             f"{claimed.path} (line {claimed.line}): issuer identifier "

@@ -1,0 +1,100 @@
+"""Strict JSON for JAdES payloads and headers (RFC 8259, RFC 7515 clause 5.2).
+
+A seal signs bytes; what a relying party reads from them must be the one
+reading every parser agrees on. RFC 8259 leaves duplicate member names
+(clause 4), a byte order mark (clause 8.1) and lone surrogates (clause 8.2)
+to implementations, and Python's ``json`` module also reads ``NaN`` and
+``Infinity``, which are no JSON at all. RFC 7515 clause 5.2 step 8 lets a
+JWS reader refuse duplicate header names; this module refuses all of these
+everywhere a JAdES document is read or sealed, together with nesting deeper
+than :data:`MAX_JSON_DEPTH`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+__all__ = ["MAX_JSON_DEPTH", "StrictJSONError", "loads_strict"]
+
+MAX_JSON_DEPTH = 100
+"""Deepest nesting of arrays and objects read (EDCs stay under 30 levels)."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class StrictJSONError(ValueError):
+    """The text is not JSON every parser reads the same way."""
+
+
+def loads_strict(data: str | bytes) -> Any:
+    """Parse JSON, refusing what parsers read differently.
+
+    Args:
+        data: UTF-8 bytes or text.
+
+    Returns:
+        The parsed value.
+
+    Raises:
+        StrictJSONError: Not UTF-8, a byte order mark, invalid JSON, a
+            duplicate member name, NaN/Infinity, a lone surrogate, or
+            nesting deeper than :data:`MAX_JSON_DEPTH`.
+
+    """
+    text = _text(data)
+    if text.startswith("\ufeff"):
+        raise StrictJSONError("starts with a byte order mark (RFC 8259 clause 8.1)")
+    try:
+        value = json.loads(
+            text, object_pairs_hook=_unique_members, parse_constant=_no_constant
+        )
+    except json.JSONDecodeError as exc:
+        raise StrictJSONError(f"invalid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise StrictJSONError(f"nested deeper than {MAX_JSON_DEPTH} levels") from exc
+    _check_tree(value)
+
+    return value
+
+
+def _text(data: str | bytes) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StrictJSONError(f"not UTF-8: {exc}") from exc
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Object hook refusing duplicate member names (RFC 8259 clause 4)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise StrictJSONError(f"duplicate member {key[:60]!r}")
+        result[key] = value
+
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise StrictJSONError(f"{name} is not a JSON number")
+
+
+def _check_tree(value: Any) -> None:
+    """Refuse deep nesting and lone surrogates, without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise StrictJSONError(f"text {item[:40]!r} holds a lone surrogate")
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            raise StrictJSONError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children)
