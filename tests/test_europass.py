@@ -216,7 +216,7 @@ def test_deposit_by_email_sends_query_options(signed: bytes) -> None:
     recipient = WalletRecipient(email="ana+edc@example.org")
     deposit_to(state, signed, recipient, send_email=False, locale="fr")
     path, query = state.requests[0]
-    assert path == "/api/v1/wallets/email/ana%2Bedc@example.org/credentials"
+    assert path == "/api/v1/wallets/email/ana%2Bedc%40example.org/credentials"
     assert query == {"sendEmail": ["false"], "locale": ["fr"]}
 
 

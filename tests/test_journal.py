@@ -154,7 +154,7 @@ def test_subject_email_is_the_default_recipient(tmp_path: Path, signed: bytes) -
         (entry,) = journal.entries()
     assert entry.destination == "email:ana.andromeda.4edc@gmail.com"
     assert state.requests[0][0].endswith(
-        "/email/ana.andromeda.4edc@gmail.com/credentials"
+        "/email/ana.andromeda.4edc%40gmail.com/credentials"
     )
 
 

@@ -315,10 +315,9 @@ class CredentialBuilder:
         issuer_record = self.organisation(designated_issuer(spec, issuer), "issuer")
         if not issuer_record.eidas_id:
             raise RecordError(
-                f"issuer {issuer_record.id!r} has no eidas_id; edc-generic-full "
-                "requires the issuer's eIDAS legal identifier (the seal "
-                "certificate's organizationIdentifier)",
-                record_id=spec.id,
+                f"specification {spec.id!r}: issuer {issuer_record.id!r} has no "
+                "eidas_id; edc-generic-full requires the issuer's eIDAS legal "
+                "identifier (the seal certificate's organizationIdentifier)",
                 path="issuer.eidas_id",
                 rule="IssuerNodeShape",
             )

@@ -29,6 +29,7 @@ from typing import Any, Literal, TypeVar
 
 from asn1crypto import crl, ocsp, pem
 from asn1crypto import x509 as asn1_x509
+from asn1crypto.core import Asn1Value
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -46,7 +47,7 @@ from ._etsi import (
     Indication,
     SubIndication,
 )
-from ._exceptions import VerificationError
+from ._exceptions import VerificationError, shorten
 from ._qualification import qualification_check, qualification_claims
 
 __all__ = [
@@ -96,14 +97,21 @@ class RevocationData:
         Returns:
             The normalised revocation data.
 
+        Raises:
+            VerificationError: A value that is no DER CRL or OCSP response
+                (checked here, so that path validation never meets it).
+
         """
         quirks: list[str] = []
         ders = []
         for index, value in enumerate(crls):
             der, was_pem = read_crl(value)
+            _check_der(crl.CertificateList, der, f"CRL #{index}")
             ders.append(der)
             if was_pem:
                 quirks.append(f"CRL #{index} is PEM text in a DER slot (tolerated)")
+        for index, value in enumerate(ocsps):
+            _check_der(ocsp.OCSPResponse, value, f"OCSP response #{index}")
         for quirk in quirks:
             logger.warning("revocation data: %s", quirk)
 
@@ -153,6 +161,17 @@ def load_certificate(der: bytes) -> x509.Certificate:
         raise ValueError(f"unreadable certificate: {exc}") from exc
 
     return certificate
+
+
+def _check_der(spec: type[Asn1Value], der: bytes, what: str) -> None:
+    """Raise VerificationError unless ``der`` parses fully as ``spec``."""
+    try:
+        # asn1crypto parses lazily: .native walks (and so checks) every field.
+        _ = spec.load(der, strict=True).native
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise VerificationError(
+            f"{what}: not a DER {spec.__name__}: {shorten(str(exc), 120)}"
+        ) from exc
 
 
 def read_crl(value: bytes) -> tuple[bytes, bool]:

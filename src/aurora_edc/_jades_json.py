@@ -28,11 +28,13 @@ class StrictJSONError(ValueError):
     """The text is not JSON every parser reads the same way."""
 
 
-def loads_strict(data: str | bytes) -> Any:
+def loads_strict(data: str | bytes, *, surrogates: bool = False) -> Any:
     """Parse JSON, refusing what parsers read differently.
 
     Args:
         data: UTF-8 bytes or text.
+        surrogates: Let escaped lone surrogates through, for a caller that
+            refuses them where it decodes a value.
 
     Returns:
         The parsed value.
@@ -54,7 +56,7 @@ def loads_strict(data: str | bytes) -> Any:
         raise StrictJSONError(f"invalid JSON: {exc}") from exc
     except RecursionError as exc:
         raise StrictJSONError(f"nested deeper than {MAX_JSON_DEPTH} levels") from exc
-    _check_tree(value)
+    _check_tree(value, surrogates)
 
     return value
 
@@ -83,13 +85,13 @@ def _no_constant(name: str) -> Any:
     raise StrictJSONError(f"{name} is not a JSON number")
 
 
-def _check_tree(value: Any) -> None:
+def _check_tree(value: Any, surrogates: bool) -> None:
     """Refuse deep nesting and lone surrogates, without recursion."""
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, str):
-            if _SURROGATE.search(item):
+            if not surrogates and _SURROGATE.search(item):
                 raise StrictJSONError(f"text {item[:40]!r} holds a lone surrogate")
             continue
         if not isinstance(item, dict | list):

@@ -63,39 +63,73 @@ def loads_unique(text: str | bytes) -> Any:
 
 
 def parse_jades(data: bytes) -> JAdESDocument:
-    """Read the JWS JSON serialisation; VerificationError if it is none."""
+    """Read the JWS JSON serialisation (RFC 7515 clause 7.2).
+
+    Args:
+        data: The document bytes.
+
+    Returns:
+        The document; structural faults of a JWS are kept in ``notes`` (a
+        FORMAT_FAILURE for the verifier).
+
+    Raises:
+        VerificationError: Too large, not strict JSON, or no JWS at all (no
+            string ``payload`` member).
+
+    """
     if len(data) > MAX_INPUT_BYTES:
         raise VerificationError(
             f"{len(data)} bytes, expected at most {MAX_INPUT_BYTES}"
         )
     try:
-        document = loads_unique(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+        # Lone surrogates are refused later, where a value is decoded.
+        document = loads_strict(data, surrogates=True)
+    except ValueError as exc:
         raise VerificationError(f"not a JAdES JSON document: {exc}") from exc
     if not isinstance(document, dict) or not isinstance(document.get("payload"), str):
         raise VerificationError("not a JAdES JSON document: no string 'payload' member")
-    signatures = document.get("signatures", [document])
-    if not isinstance(signatures, list) or len(signatures) != 1:
-        raise VerificationError(
-            "a seal has exactly one signature; found another number"
-        )
-    entry = signatures[0]
-    if not isinstance(entry, dict):
-        raise VerificationError("signatures[0]: expected a JSON object")
+    notes: list[str] = []
+    entry = _signature_entry(document, notes)
     parsed = JAdESDocument(
         payload=document["payload"],
-        protected_b64=entry.get("protected", ""),
+        protected_b64=_text_member(entry, "protected", notes),
         header={},
         unprotected=entry.get("header") or {},
-        signature_b64=entry.get("signature", ""),
+        signature_b64=_text_member(entry, "signature", notes),
+        notes=notes,
     )
-    if not all(
-        isinstance(v, str) for v in (parsed.protected_b64, parsed.signature_b64)
-    ):
-        raise VerificationError("signatures[0]: protected and signature must be text")
     _decode_parts(parsed)
 
     return parsed
+
+
+def _signature_entry(document: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    """Return the one signature of a general or flattened serialisation."""
+    if "signatures" not in document:
+        return document
+    flattened = sorted({"protected", "header", "signature"} & document.keys())
+    if flattened:
+        # RFC 7515 clause 7.2.2: flattened members or signatures, never both.
+        notes.append(f"both signatures and flattened members ({', '.join(flattened)})")
+    signatures = document["signatures"]
+    if not isinstance(signatures, list) or len(signatures) != 1:
+        count = len(signatures) if isinstance(signatures, list) else "no array"
+        notes.append(f"signatures: a seal has exactly one signature, found {count}")
+        return {}
+    if not isinstance(signatures[0], dict):
+        notes.append("signatures[0]: expected a JSON object")
+        return {}
+
+    return signatures[0]
+
+
+def _text_member(entry: dict[str, Any], name: str, notes: list[str]) -> str:
+    value = entry.get(name, "")
+    if isinstance(value, str):
+        return value
+    notes.append(f"{name}: expected base64url text, found {type(value).__name__}")
+
+    return ""
 
 
 def _decode_parts(parsed: JAdESDocument) -> None:
@@ -189,15 +223,40 @@ def carried_certificates(parsed: JAdESDocument) -> list[x509.Certificate]:
 
 
 def carried_revocation(parsed: JAdESDocument) -> RevocationData:
+    """Revocation values of ``rVals``/``arVals`` (TS 119 182-1 clause 5.3.6).
+
+    Args:
+        parsed: The document.
+
+    Returns:
+        The OCSP responses and CRLs, each checked to be DER of its type.
+
+    Raises:
+        VerificationError: A malformed ``rVals`` entry or value.
+
+    """
     ocsps: list[bytes] = []
     crls: list[bytes] = []
     for name in ("rVals", "arVals"):
         for values in parsed.values(name):
             if not isinstance(values, dict):
-                continue
-            for value in values.get("ocspVals", []):
-                ocsps.append(decode_value(value))
-            for value in values.get("crlVals", []):
-                crls.append(decode_value(value))
+                raise VerificationError(f"{name}: expected a JSON object")
+            ocsps += _revocation_values(values, name, "ocspVals")
+            crls += _revocation_values(values, name, "crlVals")
 
     return RevocationData.from_values(ocsps, crls)
+
+
+def _revocation_values(values: dict[str, Any], name: str, member: str) -> list[bytes]:
+    """Decode the ``{"val": base64}`` items of ``values[member]``."""
+    items = values.get(member, [])
+    if not isinstance(items, list):
+        raise VerificationError(f"{name}.{member}: expected an array")
+    decoded = []
+    for index, item in enumerate(items):
+        try:
+            decoded.append(decode_value(item))
+        except ValueError as exc:
+            raise VerificationError(f"{name}.{member}[{index}]: {exc}") from exc
+
+    return decoded

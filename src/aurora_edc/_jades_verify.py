@@ -32,7 +32,7 @@ from typing import Any
 
 from cryptography import x509
 
-from ._certpath import validate_path
+from ._certpath import RevocationData, validate_path
 from ._etsi import (
     CHECK_FORMAT,
     CHECK_ISSUER,
@@ -44,7 +44,7 @@ from ._etsi import (
     SubIndication,
     build_report,
 )
-from ._exceptions import shorten
+from ._exceptions import VerificationError, shorten
 from ._jades import b64url_decode, credential_issuer_identifier
 from ._jades_checks import (
     check_crypto,
@@ -105,6 +105,11 @@ def verify_jades(
 
     """
     parsed = parse_jades(data)
+    try:
+        revocation = carried_revocation(parsed)
+    except VerificationError as exc:
+        parsed.notes.append(str(exc))  # a FORMAT_FAILURE below
+        revocation = RevocationData()
     checks: list[CheckResult] = []
     fmt = _check_format(parsed)
     checks.append(fmt)
@@ -130,7 +135,6 @@ def verify_jades(
     details["signer_subject"] = signer.subject.rfc4514_string()
     details["organization_identifier"] = organization_identifier(signer)
 
-    revocation = carried_revocation(parsed)
     stamps, proven = check_timestamps(
         parsed, trust, certificates, revocation, allow_weak
     )

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from ._exceptions import InputError, RecordError, shorten
 from ._files import read_regular_file
-from ._record_types import DEFAULT_LANGUAGE
+from ._record_types import DEFAULT_LANGUAGE, is_language_tag
 from ._records import Award, Organisation, Specification
 from ._textformats import parse_json, parse_yaml
 
@@ -273,10 +273,13 @@ def _add_definitions(
             "a record file holds a mapping (record set, specification or award)",
             source=str(path),
         )
-    context = {
-        "base_dir": path.parent,
-        "default_language": document.get("default_language", DEFAULT_LANGUAGE),
-    }
+    language = document.get("default_language", DEFAULT_LANGUAGE)
+    if not isinstance(language, str) or not is_language_tag(language):
+        raise InputError(
+            f"default_language {language!r} is not a BCP 47 language tag such as 'en'",
+            source=str(path),
+        )
+    context = {"base_dir": path.parent, "default_language": language}
     if "learner" in document:
         sections: dict[str, list[Any]] = {"awards": [document]}
     elif "awarding_body" in document:

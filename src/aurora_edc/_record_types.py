@@ -45,6 +45,7 @@ __all__ = [
     "KeyCompetence",
     "LangText",
     "Language",
+    "LanguageTag",
     "LearningSetting",
     "Mode",
     "OpportunityType",
@@ -52,6 +53,7 @@ __all__ = [
     "as_list",
     "code_type",
     "is_iri",
+    "is_language_tag",
     "load_media",
     "refuse_control_characters",
     "skill_concept",
@@ -206,6 +208,18 @@ def is_iri(value: str) -> bool:
     return bool(_IRI.match(value))
 
 
+def is_language_tag(value: str) -> bool:
+    """Whether ``value`` has the form of a BCP 47 language tag."""
+    return bool(_LANG_TAG.match(value))
+
+
+def _check_language_tag(value: str) -> str:
+    if not is_language_tag(value):
+        raise ValueError(f"{value!r} is not a BCP 47 language tag such as 'en'")
+
+    return value
+
+
 def _check_iri(value: str) -> str:
     if not _IRI.match(value):
         raise ValueError(f"{value!r} is not an absolute IRI")
@@ -289,6 +303,7 @@ LangText = Annotated[
     Field(json_schema_extra={"description": "language tag -> text, or a plain string"}),
 ]
 Duration = Annotated[str, BeforeValidator(_check_duration)]
+LanguageTag = Annotated[str, AfterValidator(_check_language_tag)]
 IRI = Annotated[str, AfterValidator(_check_iri)]
 WebURL = Annotated[str, AfterValidator(_check_web)]
 Email = Annotated[str, AfterValidator(_check_email)]

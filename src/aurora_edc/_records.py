@@ -53,6 +53,7 @@ from ._record_types import (
     KeyCompetence,
     LangText,
     Language,
+    LanguageTag,
     LearningSetting,
     Mode,
     OpportunityType,
@@ -431,7 +432,7 @@ class Specification(_Record):
     )
     activities: list[Activity] = Field(default_factory=list)
     display: DisplaySettings = Field(default_factory=lambda: DisplaySettings())
-    default_language: str = Field(
+    default_language: LanguageTag = Field(
         DEFAULT_LANGUAGE, description="Language of plain-string texts."
     )
 
@@ -553,7 +554,7 @@ class RecordSet(_Record):
     """A file of records: organisations, specifications and awards."""
 
     kind: Literal["aurora-edc/records"] | None = Field(None, alias="$kind")
-    default_language: str = Field(
+    default_language: LanguageTag = Field(
         DEFAULT_LANGUAGE, description="Language of plain-string texts in this file."
     )
     organisations: list[Organisation] = Field(default_factory=list)

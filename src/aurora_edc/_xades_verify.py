@@ -326,7 +326,14 @@ class _Verification:
                     self.parts.ocsp_values, self.parts.crl_values
                 )
             except VerificationError as exc:
-                self._flag(f"revocation values unusable: {exc}")
+                # Malformed values inside the seal: a format fault, not a quirk.
+                self.checks.append(
+                    CheckResult.failed(
+                        CHECK_REVOCATION_VALUES,
+                        SubIndication.FORMAT_FAILURE,
+                        f"revocation values unusable: {exc}",
+                    )
+                )
             for quirk in self.revocation.quirks:
                 self._flag(quirk)
 

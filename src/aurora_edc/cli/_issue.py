@@ -276,8 +276,10 @@ class _Progress:
 
 def _problem(outcome: RecordOutcome, profile: str) -> str:
     if outcome.status == "error" and outcome.error:
-        where = f" at {outcome.error['path']}" if outcome.error.get("path") else ""
-        return f"error    {outcome.record}{where}: {outcome.error['message']}"
+        message = str(outcome.error["message"])
+        path = outcome.error.get("path")
+        where = f" at {path}" if path and not message.startswith(f"{path}:") else ""
+        return f"error    {outcome.record} ({outcome.source}){where}: {message}"
     count = sum(f["severity"] == "Violation" for f in outcome.findings)
 
     return f"invalid  {outcome.record}: {count} violation(s) of {profile}"
