@@ -9,12 +9,15 @@ SHACL check that fails), 404 unknown wallet, 409 same id already held,
 401 without the expected token. Flaky mode answers 503 to the first requests.
 A hold point blocks the answer to the n-th stored credential, so that a test can
 kill its client after the wallet stored it and before the client heard back.
+Scripted replies stand for misbehaving wallets: another status, an answer
+dripped one byte at a time, or a huge body.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +27,24 @@ from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-__all__ = ["WalletState", "running_wallet", "sealed_variants"]
+__all__ = ["Reply", "WalletState", "running_wallet", "sealed_variants"]
+
+
+@dataclass
+class Reply:
+    """A scripted answer, sent instead of the wallet's own decision.
+
+    ``drip`` sends the whole answer, status line included, one byte per
+    ``drip`` seconds; ``filler`` appends that many bytes to the body, and
+    ``sent`` counts the body bytes the client actually took.
+    """
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    drip: float = 0.0
+    filler: int = 0
+    sent: int = 0
 
 
 @dataclass
@@ -42,6 +62,7 @@ class WalletState:
     stored: dict[tuple[str, str], bytes] = field(default_factory=dict)
     created: Counter[str] = field(default_factory=Counter)
     requests: list[tuple[str, dict[str, list[str]]]] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(
@@ -123,6 +144,12 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
         headers = {key.lower(): value for key, value in self.headers.items()}
+        with self.state.lock:
+            reply = self.state.replies.pop(0) if self.state.replies else None
+        if reply is not None:
+            self.state.requests.append((url.path, parse_qs(url.query)))
+            self._scripted(reply)
+            return
         status, answer = self.state.answer(url.path, parse_qs(url.query), headers, body)
         data = json.dumps(answer).encode()
         self.send_response(status)
@@ -132,6 +159,28 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Retry-After", "0")
         self.end_headers()
         self.wfile.write(data)
+
+    def _scripted(self, reply: Reply) -> None:
+        head = f"HTTP/1.1 {reply.status} Scripted\r\n"
+        length = len(reply.body) + reply.filler
+        fields = {"Content-Length": str(length), **reply.headers}
+        head += "".join(f"{key}: {value}\r\n" for key, value in fields.items())
+        data = (head + "Connection: close\r\n\r\n").encode() + reply.body
+        try:
+            if reply.drip:
+                for index in range(len(data)):
+                    self.wfile.write(data[index : index + 1])
+                    self.wfile.flush()
+                    time.sleep(reply.drip)
+            else:
+                self.wfile.write(data)
+            reply.sent = len(reply.body)
+            chunk = b"x" * 65536
+            while reply.sent < length:
+                self.wfile.write(chunk[: length - reply.sent])
+                reply.sent += min(len(chunk), length - reply.sent)
+        except OSError:
+            self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:
         """Keep test output quiet."""

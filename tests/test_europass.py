@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+
+import httpx
 
 import pytest
 from hypothesis import given
@@ -25,7 +28,7 @@ from aurora_edc import (
     write_deposit_file,
     write_upload_file,
 )
-from europass_wallet_stub import WalletState, running_wallet, sealed_variants
+from europass_wallet_stub import Reply, WalletState, running_wallet, sealed_variants
 
 SAMPLES = "elm/v3/samples"
 
@@ -301,3 +304,119 @@ def test_bad_recipient_keys_are_refused(key: str) -> None:
     """Recipient keys other than user:<id> and email:<address> are refused."""
     with pytest.raises(InputError, match="recipient"):
         WalletRecipient.from_key(key)
+
+
+SECRET = "tok-SECRET-123"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [f"{SECRET}\r\nX-Injected: yes", f"{SECRET}\n", f"{SECRET} x", f"{SECRET}é"],
+    ids=["crlf-header", "lf", "space", "non-ascii"],
+)
+def test_wallet_token_with_crlf_or_non_ascii_is_refused_without_echo(
+    token: str,
+) -> None:
+    """A token with CR/LF, space or non-ASCII fails at config time, unquoted."""
+    with pytest.raises(InputError, match="visible ASCII") as caught:
+        EuropassWalletConfig("https://wallet.test", token=token)
+
+    assert "SECRET" not in str(caught.value)
+
+
+def test_wallet_token_leak_local_protocol_error_is_neither_echoed_nor_retried(
+    signed: bytes,
+) -> None:
+    """A LocalProtocolError quoting the token fails at once, without its text."""
+    calls: list[httpx.Request] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise httpx.LocalProtocolError(f"Illegal header value b'Bearer {SECRET}'")
+
+    config = fast("http://127.0.0.1:9", token=SECRET, max_attempts=4)
+    client = EuropassWalletClient(config, transport=httpx.MockTransport(refuse))
+    with client, pytest.raises(HandoffError, match="could not be formed") as caught:
+        client.deposit(signed, LEARNER)
+
+    assert SECRET not in str(caught.value)
+    assert caught.value.__cause__ is None
+    assert len(calls) == 1
+
+
+def test_wallet_token_leak_echoed_by_the_server_is_redacted(signed: bytes) -> None:
+    """A wallet that echoes the token in its error has it redacted."""
+    echo = Reply(400, body=json.dumps({"message": f"bad token {SECRET}"}).encode())
+    with pytest.raises(HandoffError, match=r"bad token \[token\]") as caught:
+        deposit_to(WalletState(replies=[echo]), signed, token=SECRET)
+
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("user_id", "email"),
+    [("..", None), (".", None), ("../x", None), (None, ".."), (None, "a@..")],
+)
+def test_recipient_dot_dot_path_traversal_is_refused(
+    user_id: str | None, email: str | None
+) -> None:
+    """User ids and e-mails that could climb out of the deposit route are refused."""
+    with pytest.raises(InputError, match="recipient"):
+        WalletRecipient(user_id=user_id, email=email)
+
+
+@given(st.from_regex(r"[A-Za-z0-9_~@+-][A-Za-z0-9._~@+/-]{0,20}", fullmatch=True))
+def test_recipient_paths_stay_in_their_segment(user_id: str) -> None:
+    """An accepted user id is one path segment: no slash, never a dot segment."""
+    try:
+        path = WalletRecipient(user_id=user_id).path()
+    except InputError:
+        assert "/" in user_id
+        return
+
+    assert path.count("/") == 4
+    assert path.split("/")[3] not in (".", "..")
+
+
+def test_slow_drip_server_is_cut_at_the_overall_deadline(signed: bytes) -> None:
+    """A wallet dripping one byte per 0.2 s is abandoned at the deadline."""
+    drip = Reply(201, body=b'{"uuid": "x"}', drip=0.2)
+    started = time.monotonic()
+    with pytest.raises(HandoffError, match="no complete answer within 2 s"):
+        deposit_to(
+            WalletState(replies=[drip]),
+            signed,
+            timeout=1.0,
+            deadline=2.0,
+            max_attempts=1,
+        )
+
+    assert time.monotonic() - started < 10
+
+
+def test_huge_response_body_is_read_only_up_to_the_limit(signed: bytes) -> None:
+    """Of a 32 MB error body the client reads a bounded prefix and hangs up."""
+    huge = Reply(500, body=b'{"message": "', filler=32 * 1024 * 1024)
+    with pytest.raises(HandoffError, match="HTTP 500"):
+        deposit_to(WalletState(replies=[huge]), signed, max_attempts=1)
+
+    assert huge.sent < 16 * 1024 * 1024
+
+
+@pytest.mark.parametrize("code", [200, 202, 204])
+def test_only_201_counts_as_delivered(signed: bytes, code: int) -> None:
+    """A 2xx other than 201 is an error to investigate, not a delivery."""
+    state = WalletState(replies=[Reply(code)])
+    with pytest.raises(HandoffError, match="not 201 Created") as caught:
+        deposit_to(state, signed)
+
+    assert caught.value.status == code
+    assert len(state.requests) == 1
+
+
+def test_429_is_retried_after_retry_after(signed: bytes) -> None:
+    """A 429 with Retry-After is retried like a 5xx, then the 201 counts."""
+    state = WalletState(replies=[Reply(429, headers={"Retry-After": "0"})])
+    outcome = deposit_to(state, signed)
+
+    assert (outcome.status, outcome.attempts) == (DepositStatus.DELIVERED, 2)

@@ -24,6 +24,7 @@ from ._jades import MAX_CREDENTIAL_BYTES, b64url_decode
 from ._jades_json import loads_strict
 
 __all__ = [
+    "MAX_ETSIU_ENTRIES",
     "MAX_INPUT_BYTES",
     "JAdESDocument",
     "carried_certificates",
@@ -36,6 +37,14 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_INPUT_BYTES = MAX_CREDENTIAL_BYTES * 2
+
+MAX_ETSIU_ENTRIES = 32
+"""Most unsigned ``etsiU`` entries read (time-stamps, validation data).
+
+A B-LTA seal renewed yearly for decades stays far below; each entry may cost
+a time-stamp verification over the whole document, so more is refused as a
+FORMAT_FAILURE.
+"""
 
 
 @dataclass
@@ -175,6 +184,11 @@ def _decode_etsiu(parsed: JAdESDocument) -> None:
     entries = parsed.unprotected.get("etsiU", [])
     if not isinstance(entries, list):
         parsed.notes.append("etsiU is not an array")
+        return
+    if len(entries) > MAX_ETSIU_ENTRIES:
+        parsed.notes.append(
+            f"etsiU has {len(entries)} entries, expected at most {MAX_ETSIU_ENTRIES}"
+        )
         return
     for index, entry in enumerate(entries):
         try:

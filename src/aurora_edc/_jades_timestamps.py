@@ -20,7 +20,7 @@ TIMESTAMP_ORDER_FAILURE (ETSI EN 319 102-1 clause 5.6.2.4).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +31,12 @@ from ._etsi import CheckResult, Indication, SubIndication
 from ._jades_parse import JAdESDocument, decode_value
 from ._timestamp import verify_timestamp
 
-__all__ = ["check_timestamps"]
+__all__ = ["MAX_TST_TOKENS", "check_timestamps"]
+
+MAX_TST_TOKENS = 4
+"""Most tokens read from one tstContainer (a seal's TSA issues one)."""
+
+_Inputs = Callable[[], list[bytes]]
 
 
 def _tokens(container: Any) -> list[bytes]:
@@ -39,6 +44,10 @@ def _tokens(container: Any) -> list[bytes]:
     tokens = container.get("tstTokens") if isinstance(container, dict) else None
     if not isinstance(tokens, list) or not tokens:
         raise ValueError("expected a non-empty tstTokens array")
+    if len(tokens) > MAX_TST_TOKENS:
+        raise ValueError(
+            f"{len(tokens)} tstTokens, expected at most {MAX_TST_TOKENS} per container"
+        )
     if any(t.get("type", "DER") != "DER" for t in tokens if isinstance(t, dict)):
         raise ValueError("only DER time-stamp tokens are supported")
 
@@ -56,8 +65,9 @@ def check_timestamps(
     covered = _timestamp_inputs(parsed)
     results: list[CheckResult] = []
     proven: list[datetime] = []
-    for kind, container, inputs in covered:
+    for kind, container, build in covered:
         name = f"timestamp:{kind}"
+        inputs = build()
         if not inputs:
             results.append(_unrebuildable(name))
             continue
@@ -121,42 +131,51 @@ def _verify_one(
     return result
 
 
-def _timestamp_inputs(parsed: JAdESDocument) -> list[tuple[str, Any, list[bytes]]]:
-    """Each time-stamp container with the data its imprint may cover."""
+def _timestamp_inputs(parsed: JAdESDocument) -> list[tuple[str, Any, _Inputs]]:
+    """Each time-stamp container with a builder of the data its imprint covers.
+
+    The data is built only when a token is checked, and an archive
+    time-stamp's prefix is shared: memory stays linear in the document.
+    """
     payload = (
         parsed.content if parsed.header.get("b64") is False else parsed.payload.encode()
     )
     signature = parsed.signature_b64.encode("ascii")
-    found: list[tuple[str, Any, list[bytes]]] = []
+    found: list[tuple[str, Any, _Inputs]] = []
     if "adoTst" in parsed.header:
-        found.append(("adoTst", parsed.header["adoTst"], [payload]))
-    before: list[str] = []
-    for name, raw, value in parsed.etsiu:
+        found.append(("adoTst", parsed.header["adoTst"], lambda: [payload]))
+    raws = [raw for _, raw, _ in parsed.etsiu]
+    for index, (name, _, value) in enumerate(parsed.etsiu):
         if name == "sigTst":
-            found.append(("sigTst", value, [signature]))
+            found.append(("sigTst", value, lambda: [signature]))
         elif name == "arcTst":
-            found.append(("arcTst", value, _archive_inputs(parsed, payload, before)))
-        before.append(raw)
+            found.append(
+                ("arcTst", value, _archive_inputs(parsed, payload, raws, index))
+            )
 
     return found
 
 
 def _archive_inputs(
-    parsed: JAdESDocument, payload: bytes, before: list[str]
-) -> list[bytes]:
-    """Return arcTst imprint inputs (5.3.6.3.1.1): current, then v1.1.1 layout."""
-    if not all(before):
-        return []  # clear-JSON entries would need canonicalisation
-    head = (
-        payload
-        + b"."
-        + parsed.protected_b64.encode()
-        + b"."
-        + parsed.signature_b64.encode()
-    )
-    tail = "".join(before).encode("ascii")
+    parsed: JAdESDocument, payload: bytes, raws: list[str], count: int
+) -> _Inputs:
+    """Return a builder of arcTst imprint inputs (5.3.6.3.1.1).
 
-    return [head + b"." + tail, head + tail]
+    The current layout first, then the v1.1.1 one; no input when earlier entries
+    are clear JSON (they would need canonicalisation).
+    """
+    before = raws[:count]
+    if not all(before):
+        return lambda: []
+
+    def build() -> list[bytes]:
+        head = b".".join(
+            [payload, parsed.protected_b64.encode(), parsed.signature_b64.encode()]
+        )
+        tail = "".join(before).encode("ascii")
+        return [head + b"." + tail, head + tail]
+
+    return build
 
 
 def _order_problems(results: list[CheckResult]) -> list[CheckResult]:

@@ -77,6 +77,8 @@ _RFC_NAMES = frozenset(
     {"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit"}
 )
 _HMAC = ("HS",)
+# 9999-12-31T23:59:59Z: the last NumericDate a datetime can hold.
+_MAX_IAT = 253_402_300_799
 
 
 def verify_jades(
@@ -208,7 +210,9 @@ def _crit_problems(header: dict[str, Any]) -> list[str]:
         return ["crit: expected a non-empty array of names"]
     problems = []
     for name in crit:
-        if name in _RFC_NAMES:
+        if not isinstance(name, str):
+            problems.append(f"crit lists {shorten(name)}, expected header names")
+        elif name in _RFC_NAMES:
             problems.append(f"crit lists {name!r}, a name RFC 7515 forbids there")
         elif name not in _UNDERSTOOD_CRIT:
             problems.append(f"crit lists {shorten(name)}, which is not understood")
@@ -226,8 +230,13 @@ def _time_problems(header: dict[str, Any]) -> list[str]:
     """Check the claimed signing time: ``iat``, or ``sigT`` before 2025-05-15."""
     if "iat" in header and "sigT" in header:
         return ["both iat and sigT present; expected one"]
-    if "iat" in header and not isinstance(header["iat"], int):
-        return ["iat is not a NumericDate integer"]
+    if "iat" not in header and "sigT" not in header:
+        return ["no claimed signing time: expected iat (TS 119 182-1 clause 5.2.1)"]
+    if "iat" in header and _iat_time(header["iat"]) is None:
+        return [
+            f"iat {shorten(header['iat'])} is not a NumericDate integer "
+            f"between 0 and {_MAX_IAT}"
+        ]
     if "sigT" in header:
         sig_t = _parse_sig_t(header["sigT"])
         if sig_t is None:
@@ -247,9 +256,19 @@ def _parse_sig_t(value: Any) -> datetime | None:
         return None
 
 
+def _iat_time(value: Any) -> datetime | None:
+    """Read ``iat`` (RFC 7519 NumericDate, integer seconds); None if it is none."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    if not 0 <= value <= _MAX_IAT:
+        return None
+
+    return datetime.fromtimestamp(value, UTC)
+
+
 def _claimed_time(header: dict[str, Any]) -> datetime | None:
-    if isinstance(header.get("iat"), int):
-        return datetime.fromtimestamp(header["iat"], UTC)
+    if "iat" in header:
+        return _iat_time(header["iat"])
 
     return _parse_sig_t(header.get("sigT"))
 
