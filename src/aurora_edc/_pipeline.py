@@ -342,7 +342,7 @@ class RecordIssuer:
             return error_outcome(exc, item.source)
         except AuroraEDCError as exc:
             return _failure(item, exc)
-        except Exception as exc:
+        except Exception as exc:  # a defect here must not lose the other records
             log.exception("internal error while building %s", award.id)
             return _failure(item, exc, internal=True)
 
@@ -362,7 +362,7 @@ class RecordIssuer:
             where = f" {exc.filename}" if exc.filename else ""
             failed = OSError(f"cannot write{where}: {exc.strerror or exc}")
             return _failure(item, failed)
-        except Exception as exc:
+        except Exception as exc:  # a defect here must not lose the other records
             log.exception("internal error while writing %s", item.award.id)
             return _failure(item, exc, internal=True)
 
