@@ -13,6 +13,7 @@ from aurora_edc.cli import app
 from europass_wallet_stub import WalletState, running_wallet, sealed_variants
 
 SAMPLES = "elm/v3/samples"
+DEPOSIT = ["handoff", "deposit", "--wallet-url"]
 
 
 @pytest.fixture
@@ -279,3 +280,74 @@ def test_offer_http_issuer_exits_2(run: CliRunner) -> None:
         app, ["offer", "create", "--issuer", "http://issuer.example.eu"]
     )
     assert result.exit_code == 2
+
+
+def test_deposit_wallet_token_with_crlf_exits_2_without_echo(
+    run: CliRunner,
+    sealed_files: list[Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A token with CR/LF is refused before any request and never printed."""
+    monkeypatch.setenv("AURORA_EDC_WALLET_TOKEN", "tok-SECRET-123\r\nX-Injected: yes")
+    with running_wallet() as (url, state):
+        result = run.invoke(
+            app,
+            [
+                *DEPOSIT,
+                url,
+                "--journal",
+                str(tmp_path / "j.sqlite"),
+                "--user-id",
+                "learner-1",
+                str(sealed_files[0]),
+            ],
+        )
+
+    assert result.exit_code == 2
+    assert "visible ASCII" in result.output and "SECRET" not in result.output
+    assert state.requests == []
+
+
+@pytest.mark.parametrize("option", [("--user-id", ".."), ("--email", "..")])
+def test_deposit_recipient_dot_dot_path_traversal_exits_2(
+    run: CliRunner,
+    sealed_files: list[Path],
+    tmp_path: Path,
+    option: tuple[str, str],
+) -> None:
+    """A recipient of ``..`` is refused instead of posting to another route."""
+    with running_wallet() as (url, state):
+        result = run.invoke(
+            app,
+            [
+                *DEPOSIT,
+                url,
+                "--journal",
+                str(tmp_path / "j.sqlite"),
+                *option,
+                str(sealed_files[0]),
+            ],
+        )
+
+    assert result.exit_code == 2 and "recipient" in result.output
+    assert state.requests == []
+
+
+def test_offer_create_unknown_configuration_with_metadata_exits_2(
+    run: CliRunner, tmp_path: Path
+) -> None:
+    """With --metadata, a --config id the issuer does not offer is refused."""
+    metadata = tmp_path / "meta.json"
+    issuer = "https://issuer.example.eu"
+    written = run.invoke(
+        app, ["offer", "metadata", "--issuer", issuer, "-o", str(metadata)]
+    )
+    assert written.exit_code == 0, written.output
+    create = ["offer", "create", "--issuer", issuer, "--metadata", str(metadata)]
+
+    refused = run.invoke(app, [*create, "--config", "no_such_config"])
+    accepted = run.invoke(app, create)
+
+    assert refused.exit_code == 2 and "not in the issuer metadata" in refused.output
+    assert accepted.exit_code == 0, accepted.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -238,3 +239,68 @@ def test_verify_routes_xml_to_xades(shared: Path) -> None:
 
     assert result.exit_code == 1, result.output
     assert json.loads(result.output)[0]["format"] == "XAdES"
+
+
+def test_verify_fifo_and_device_do_not_hang(
+    credential: Path, key_files: SealFiles, root_pem: Path, tmp_path: Path
+) -> None:
+    """Verify refuses a FIFO and /dev/zero (exit 2) and still reports the others."""
+    out = tmp_path / "sealed.jsonld"
+    assert _seal(credential, key_files, out).exit_code == 0
+    fifo = tmp_path / "pipe.jsonld"
+    os.mkfifo(fifo)
+    files = [str(fifo), str(out), "/dev/zero"]
+
+    result = runner.invoke(
+        app, ["verify", *files, "--trust", str(root_pem), "--format", "json"]
+    )
+
+    reports = json.loads(result.stdout)
+    assert result.exit_code == 2
+    assert [r["source"] for r in reports] == files
+    assert "FIFO" in reports[0]["error"] and "device" in reports[2]["error"]
+    assert reports[1]["indication"] == "TOTAL_PASSED"
+
+
+def test_verify_trust_device_does_not_hang(tmp_path: Path) -> None:
+    """--trust /dev/zero is refused with exit 2, not read forever."""
+    result = runner.invoke(
+        app, ["verify", str(tmp_path / "x.jsonld"), "--trust", "/dev/zero"]
+    )
+
+    assert result.exit_code == 2
+    assert "device" in result.output
+
+
+def test_seal_fifo_does_not_hang(key_files: SealFiles, tmp_path: Path) -> None:
+    """Seal refuses a FIFO as credential and as key (exit 2)."""
+    fifo = tmp_path / "pipe.jsonld"
+    os.mkfifo(fifo)
+
+    as_credential = _seal(fifo, key_files, tmp_path / "out.jsonld")
+    as_key = runner.invoke(
+        app,
+        ["seal", str(fifo), "--key", str(fifo), "--out", str(tmp_path / "o")],
+    )
+
+    assert as_credential.exit_code == 2 and "FIFO" in as_credential.output
+    assert as_key.exit_code == 2 and "FIFO" in as_key.output
+
+
+def test_verify_malformed_seal_crash(tmp_path: Path, shared: Path) -> None:
+    """A seal with a crit object is reported FORMAT_FAILURE (exit 1), no traceback."""
+    sample = shared / "elm/v3/samples/Sample-MC-Annex1-signed.jsonld"
+    document = json.loads(sample.read_bytes())
+    entry = document["signatures"][0] if "signatures" in document else document
+    header = json.loads(base64.urlsafe_b64decode(entry["protected"] + "=="))
+    header["crit"] = [{"b64": False}]
+    entry["protected"] = (
+        base64.urlsafe_b64encode(json.dumps(header).encode()).decode().rstrip("=")
+    )
+    path = tmp_path / "crit.jsonld"
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+    result = runner.invoke(app, ["verify", str(path)])
+
+    assert result.exit_code == 1, result.output
+    assert "FORMAT_FAILURE" in result.output

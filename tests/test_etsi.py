@@ -83,7 +83,9 @@ def test_report_to_dict_is_json_and_hides_content(
     """to_dict() gives JSON with the content's hash; a weak result logs WARNING."""
     with caplog.at_level(logging.WARNING, logger="aurora_edc"):
         report = build_report(
-            SealFormat.JADES, [CheckResult.passed("format")], b"secret payload"
+            SealFormat.JADES,
+            [CheckResult.passed("format"), CheckResult.passed("signature-value")],
+            b"secret payload",
         )
 
     data = report.to_dict()
@@ -92,3 +94,35 @@ def test_report_to_dict_is_json_and_hides_content(
     assert "secret payload" not in json.dumps(data)
     assert report.to_dict(include_content=True)["signed_content"] == "secret payload"
     assert any(r.levelno == logging.WARNING for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "checks",
+    [
+        [CheckResult.passed("format")],
+        [
+            CheckResult.failed("format", SubIndication.FORMAT_FAILURE, "bad"),
+            CheckResult.passed("signature-value"),
+        ],
+        [
+            CheckResult.passed("format"),
+            CheckResult.failed(
+                "signature-value", SubIndication.SIG_CRYPTO_FAILURE, "bad"
+            ),
+        ],
+        [
+            CheckResult.passed("format"),
+            CheckResult.failed(
+                "reference-integrity:data", SubIndication.HASH_FAILURE, "bad"
+            ),
+            CheckResult.passed("signature-value"),
+        ],
+    ],
+)
+def test_signed_content_returned_for_failed_signature(
+    checks: list[CheckResult],
+) -> None:
+    """signed_content is empty unless format, references and signature passed."""
+    report = build_report(SealFormat.XADES, checks, b"unverified bytes")
+
+    assert report.signed_content == b""

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st

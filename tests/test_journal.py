@@ -278,3 +278,71 @@ def test_unsealed_file_stops_the_batch_before_sending(
             deposit_batch([DepositItem(path, LEARNER)], client, journal)
         assert journal.entries() == []
     assert state.requests == []
+
+
+def test_duplicate_credential_id_different_content_is_reported_failed(
+    tmp_path: Path, signed: bytes
+) -> None:
+    """A second file with a taken id and other bytes fails, naming the first."""
+    (first,) = batch(tmp_path, signed, 1)
+    other = tmp_path / "other.jsonld"
+    other.write_bytes(first.source.read_bytes() + b"\n")
+    seen: list[JournalEntry] = []
+    with session(tmp_path) as (state, client, journal):
+        summary = deposit_batch(
+            [first, DepositItem(other, LEARNER)], client, journal, progress=seen.append
+        )
+        entries = journal.entries()
+
+    assert (summary.delivered, summary.failed) == (1, 1)
+    assert f"different content, see {first.source}" in summary.failures[0][2]
+    assert [e.state for e in seen] == [DeliveryState.FAILED, DeliveryState.DELIVERED]
+    assert [e.source for e in entries] == [str(first.source)]
+    assert sum(state.created.values()) == 1
+
+
+def test_duplicate_credential_id_against_the_journal_is_reported_failed(
+    tmp_path: Path, signed: bytes
+) -> None:
+    """A later run with other bytes under a recorded id fails instead of vanishing."""
+    (first,) = batch(tmp_path, signed, 1)
+    other = tmp_path / "other.jsonld"
+    other.write_bytes(first.source.read_bytes() + b"\n")
+    with session(tmp_path) as (_, client, journal):
+        deposit_batch([first], client, journal)
+        summary = deposit_batch([DepositItem(other, LEARNER)], client, journal)
+
+    assert summary.failed == 1 and "different content" in summary.failures[0][2]
+
+
+def test_duplicate_file_with_same_content_is_reported_as_duplicate(
+    tmp_path: Path, signed: bytes
+) -> None:
+    """The same sealed bytes twice in a batch are counted as a duplicate, sent once."""
+    (first,) = batch(tmp_path, signed, 1)
+    copy = tmp_path / "copy.jsonld"
+    copy.write_bytes(first.source.read_bytes())
+    with session(tmp_path) as (state, client, journal):
+        summary = deposit_batch([first, DepositItem(copy, LEARNER)], client, journal)
+
+    assert (summary.delivered, summary.duplicates, summary.failed) == (1, 1, 0)
+    assert len(state.requests) == 1
+
+
+def test_concurrent_deposit_runs_on_one_journal_fail_fast(
+    tmp_path: Path, signed: bytes
+) -> None:
+    """While one run holds the journal, a second run fails before sending."""
+    items = batch(tmp_path, signed, 2)
+    with session(tmp_path) as (state, client, journal):
+        with (
+            DepositJournal(tmp_path / "j.sqlite") as other,
+            other.run_lock(),
+            pytest.raises(HandoffError, match=r"in use by another") as caught,
+        ):
+            deposit_batch(items, client, journal)
+        assert state.requests == []
+        summary = deposit_batch(items, client, journal)
+
+    assert f"(pid {os.getpid()})" in str(caught.value)
+    assert summary.delivered == 2

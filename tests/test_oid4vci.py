@@ -190,3 +190,28 @@ def test_tx_code_values_match_their_description(mode: str, length: int) -> None:
         assert value.isdigit()
     else:
         assert set(value) <= set("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [f"{ISSUER}?tenant=a", f"{ISSUER}/#frag", f"{ISSUER}?", f"{ISSUER}#"],
+)
+def test_issuer_url_with_query_or_fragment_is_refused(issuer: str) -> None:
+    """A credential issuer identifier with a query or fragment is refused."""
+    with pytest.raises(InputError, match="no query or fragment"):
+        create_offer(issuer, [ELM_CONFIGURATION_ID])
+    with pytest.raises(InputError, match="no query or fragment"):
+        credential_issuer_metadata(issuer)
+
+
+@pytest.mark.parametrize("supported", ["elm_sd_jwt_vc and more", None, ["x"]])
+def test_unknown_configuration_against_malformed_metadata_is_refused(
+    supported: object,
+) -> None:
+    """Metadata whose configurations are not an object cannot vouch for an id."""
+    metadata = {
+        "credential_issuer": ISSUER,
+        "credential_configurations_supported": supported,
+    }
+    with pytest.raises(InputError, match="credential_configurations_supported"):
+        create_offer(ISSUER, [ELM_CONFIGURATION_ID], metadata=metadata)

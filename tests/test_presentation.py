@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from joserfc import jwt
+from joserfc import jws, jwt
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 from joserfc.jws import JWSRegistry
 
@@ -128,3 +128,30 @@ def test_regression_joserfc_128kb_payload_cap(signed: bytes) -> None:
     token = sign_presentation(build_presentation([signed, signed]), key)
     assert len(token) > 300_000
     assert len(verify_presentation(token, key)["verifiableCredential"]) == 2
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b'{"iss": "x"}', b'{"vp": "text"}', b"[1, 2]", b'"text"', b"7"],
+    ids=["no-vp", "vp-string", "array", "string", "number"],
+)
+def test_jwt_without_vp_or_object_payload_raises_verification_error(
+    payload: bytes,
+) -> None:
+    """A JWT without a vp object, or whose payload is no object, fails verification."""
+    key = ECKey.generate_key("P-256")
+    token = jws.serialize_compact({"alg": "ES256"}, payload, key)
+
+    with pytest.raises(VerificationError, match="presentation JWT"):
+        verify_presentation(token, key)
+
+
+def test_aud_array_containing_the_expected_audience_is_accepted() -> None:
+    """An aud array holding the verifier passes; one without it fails."""
+    key = ECKey.generate_key("P-256")
+    claims = {"aud": [VERIFIER, "https://other.example"], "vp": {"type": ["VP"]}}
+    token = jws.serialize_compact({"alg": "ES256"}, json.dumps(claims), key)
+
+    assert verify_presentation(token, key, audience=VERIFIER) == claims["vp"]
+    with pytest.raises(VerificationError, match="aud"):
+        verify_presentation(token, key, audience="https://third.example")

@@ -283,3 +283,15 @@ def test_any_extra_disclosable_claims_round_trip(
     )
     claims = verified(token, issuer_key)
     assert {key: claims[key] for key in extra} == extra
+
+
+def test_disclosable_elm_claim_is_refused_as_reserved(
+    issuer_key: ECKey, holder_key: ECKey
+) -> None:
+    """A disclosable ``elm`` would replace the credential; it raises InputError."""
+    with pytest.raises(InputError, match="'elm': reserved"):
+        SDJWTVCIssuer(issuer_key, issuer=ISSUER).issue(
+            {"id": "urn:c:1"},
+            holder_key.as_dict(private=False),
+            disclosable={"elm": {"id": "urn:c:forged"}},
+        )

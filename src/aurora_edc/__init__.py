@@ -118,6 +118,7 @@ from ._shacl import (
     validate_credential,
 )
 from ._size import MediaItem, SizeReport, check_size, iter_media, size_report
+from ._trusted_list import TrustedList, TrustedListAnchor, read_trusted_list
 from ._vocab import (
     CodeList,
     Concept,
@@ -225,6 +226,8 @@ __all__ = [
     "SizeReport",
     "SubIndication",
     "TimestampAuthorityError",
+    "TrustedList",
+    "TrustedListAnchor",
     "TxCode",
     "UnknownCodeError",
     "UnknownProfileError",
@@ -284,6 +287,7 @@ __all__ = [
     "read_credential_document",
     "read_offer_link",
     "read_skos_vocabulary",
+    "read_trusted_list",
     "render_check_html",
     "resolve_code",
     "schema_names",

@@ -10,6 +10,12 @@ credentials with the durable journal of ``_journal``, in two phases:
    interrupted run; ``failed`` only when asked) is marked ``sending``, sent, and
    marked ``delivered`` or ``failed``.
 
+Two files of one batch with the same credential id and different content are
+a fault of the batch: the second is reported failed, naming the first, and
+never recorded or sent (the wallet would keep whichever came first). The same
+content twice is reported as a duplicate and sent once. A run holds the
+journal's lock (see ``DepositJournal.run_lock``), so two runs never overlap.
+
 An interrupted run is resumed by running again with the same journal, with or
 without the original file list: the journal remembers each source file. An
 entry caught in ``sending`` is sent again, and the wallet's 409 for an id it
@@ -60,6 +66,8 @@ class BatchSummary:
         skipped: Entries delivered by an earlier run, not sent again.
         failed: Entries that failed in this run.
         failures: ``(credential_id, destination, reason)`` per failure.
+        duplicates: Files of the batch that repeat an earlier file's content
+            for the same destination; sent once.
     """
 
     delivered: int = 0
@@ -67,6 +75,7 @@ class BatchSummary:
     skipped: int = 0
     failed: int = 0
     failures: tuple[tuple[str, str, str], ...] = field(default=())
+    duplicates: int = 0
 
 
 def deposit_batch(
@@ -93,20 +102,23 @@ def deposit_batch(
     Raises:
         InputError: A file of the batch is unreadable, unsealed, or names no
             recipient; raised before anything is sent.
-        HandoffError: The wallet refused this client's credentials (401/403);
-            the run stops, the entry is recorded as failed.
+        HandoffError: The wallet refused this client's credentials (401/403),
+            the run stops, the entry is recorded as failed; or another run
+            holds the journal, and nothing is sent.
     """
-    journal.bind_wallet(client.config.base_url)
-    journal.enqueue(_registered(items))
-    states = [DeliveryState.PENDING, DeliveryState.SENDING]
-    if retry_failed:
-        states.append(DeliveryState.FAILED)
-    skipped = len(journal.entries(DeliveryState.DELIVERED))
-    summary = _Tally(skipped=skipped)
-    for entry in journal.entries(*states):
-        _deliver(entry, client, journal, summary)
-        if progress is not None:
-            progress(journal.get(entry.credential_id, entry.destination) or entry)
+    with journal.run_lock():
+        journal.bind_wallet(client.config.base_url)
+        summary = _Tally()
+        rows = _registered(items, journal, summary, progress)
+        journal.enqueue(rows)
+        states = [DeliveryState.PENDING, DeliveryState.SENDING]
+        if retry_failed:
+            states.append(DeliveryState.FAILED)
+        summary.skipped = len(journal.entries(DeliveryState.DELIVERED))
+        for entry in journal.entries(*states):
+            _deliver(entry, client, journal, summary)
+            if progress is not None:
+                progress(journal.get(entry.credential_id, entry.destination) or entry)
 
     return summary.freeze()
 
@@ -117,6 +129,7 @@ class _Tally:
     already_delivered: int = 0
     skipped: int = 0
     failures: list[tuple[str, str, str]] = field(default_factory=list)
+    duplicates: int = 0
 
     def freeze(self) -> BatchSummary:
         return BatchSummary(
@@ -125,24 +138,78 @@ class _Tally:
             self.skipped,
             len(self.failures),
             tuple(self.failures),
+            self.duplicates,
         )
 
 
-def _registered(items: Iterable[DepositItem]) -> list[tuple[str, str, str, str]]:
-    rows = []
-    for item in items:
-        document = read_credential_document(item.source)
-        if not document.sealed:
-            raise InputError(
-                f"credential {document.credential_id} is not sealed; the wallet "
-                "refuses unsealed credentials",
-                source=str(item.source),
-            )
-        recipient = item.recipient or _subject_recipient(document)
-        digest = hashlib.sha256(document.raw).hexdigest()
-        rows.append((document.credential_id, recipient.key, str(item.source), digest))
+_Row = tuple[str, str, str, str]
 
-    return rows
+
+def _registered(
+    items: Iterable[DepositItem],
+    journal: DepositJournal,
+    tally: _Tally,
+    progress: Callable[[JournalEntry], None] | None,
+) -> list[_Row]:
+    rows: dict[tuple[str, str], _Row] = {}
+    first_of: dict[str, _Row] = {}
+    for item in items:
+        row = _row(item)
+        first = first_of.get(row[0]) or _recorded(journal, row)
+        if first is not None and first[3] != row[3]:
+            reason = f"duplicate credential id, different content, see {first[2]}"
+            logger.warning("%s: %s: %s; not sent", row[2], row[0], reason)
+            tally.failures.append((row[0], row[1], reason))
+            if progress is not None:
+                progress(_unrecorded(row, reason))
+        elif row[:2] in rows:
+            logger.info("%s repeats %s; sent once", row[2], rows[row[:2]][2])
+            tally.duplicates += 1
+        else:
+            first_of.setdefault(row[0], row)
+            rows[row[:2]] = row
+
+    return list(rows.values())
+
+
+def _row(item: DepositItem) -> _Row:
+    document = read_credential_document(item.source)
+    if not document.sealed:
+        raise InputError(
+            f"credential {document.credential_id} is not sealed; the wallet "
+            "refuses unsealed credentials",
+            source=str(item.source),
+        )
+    recipient = item.recipient or _subject_recipient(document)
+    digest = hashlib.sha256(document.raw).hexdigest()
+
+    return document.credential_id, recipient.key, str(item.source), digest
+
+
+def _recorded(journal: DepositJournal, row: _Row) -> _Row | None:
+    # An earlier run may have recorded this id for this destination.
+    entry = journal.get(row[0], row[1])
+    if entry is None or entry.sha256 is None:
+        return None
+
+    return entry.credential_id, entry.destination, str(entry.source), entry.sha256
+
+
+def _unrecorded(row: _Row, reason: str) -> JournalEntry:
+    # A refused file has no journal row (the id is taken): report it as one.
+    return JournalEntry(
+        row[0],
+        row[1],
+        DeliveryState.FAILED,
+        row[2],
+        row[3],
+        0,
+        None,
+        reason,
+        "",
+        "",
+        None,
+    )
 
 
 def _subject_recipient(document: CredentialDocument) -> WalletRecipient:

@@ -193,7 +193,10 @@ class SealVerificationReport:
         sub_indication: The reason when not TOTAL_PASSED.
         signed_content: Exactly the bytes the signature covers and that were
             verified: the JAdES payload bytes, or the XML document as signed.
-            Use these, not the input file, after verifying.
+            Use these, not the input file, after verifying. Empty unless the
+            format, reference-integrity and signature-value layers PASSED
+            (the bytes are then what the key signed, whatever the path, trust
+            or issuer layers say).
         signer_subject: Seal certificate subject (RFC 4514), if found.
         organization_identifier: Seal certificate organizationIdentifier.
         claimed_signing_time: Signing time the signer claims (``iat``,
@@ -312,7 +315,8 @@ def build_report(
     Args:
         seal_format: JAdES or XAdES.
         checks: The layer results, in order.
-        signed_content: The verified bytes.
+        signed_content: The verified bytes; kept only when the format,
+            reference-integrity and signature-value layers PASSED.
         **details: The other :class:`SealVerificationReport` fields
             (``level``, ``signer_subject``, ``proven_time`` ...).
 
@@ -336,6 +340,9 @@ def build_report(
             ", ".join(weak),
         )
 
+    if not _content_verified(results):
+        signed_content = b""
+
     return SealVerificationReport(
         format=seal_format,
         checks=results,
@@ -344,3 +351,16 @@ def build_report(
         signed_content=signed_content,
         **{"level": None, **details},
     )
+
+
+def _content_verified(results: tuple[CheckResult, ...]) -> bool:
+    """Whether the format, every reference and the signature value PASSED."""
+    deciding = [
+        c
+        for c in results
+        if c.name in (CHECK_FORMAT, CHECK_SIGNATURE)
+        or c.name.split(":")[0] == CHECK_REFERENCES
+    ]
+    names = {c.name for c in deciding}
+
+    return CHECK_SIGNATURE in names and all(c.ok for c in deciding)

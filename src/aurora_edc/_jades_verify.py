@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography import x509
@@ -61,9 +61,15 @@ from ._jades_timestamps import check_timestamps
 from ._keys import organization_identifier
 from ._qualification import qualification_check, qualification_claims
 
-__all__ = ["verify_jades"]
+__all__ = ["CHECK_CLAIMED_TIME", "CLOCK_SKEW", "verify_jades"]
 
 logger = logging.getLogger(__name__)
+
+CHECK_CLAIMED_TIME = "claimed-signing-time"
+"""Layer reported when the claimed signing time is later than proven."""
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""Tolerated lead of the claimed signing time over the proven time."""
 
 SIGT_DEADLINE = datetime(2025, 5, 15, tzinfo=UTC)
 """From this day JAdES baseline signatures carry ``iat``, not ``sigT``."""
@@ -146,6 +152,7 @@ def verify_jades(
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=UTC)  # a naive time is read as UTC
     moment = proven or at or datetime.now(UTC)
+    checks.extend(_claimed_time_problems(claimed, moment, proven is not None))
     path = validate_path(
         signer,
         at=moment,
@@ -271,6 +278,25 @@ def _claimed_time(header: dict[str, Any]) -> datetime | None:
         return _iat_time(header["iat"])
 
     return _parse_sig_t(header.get("sigT"))
+
+
+def _claimed_time_problems(
+    claimed: datetime | None, moment: datetime, proven: bool
+) -> list[CheckResult]:
+    """Flag a claimed signing time after the proven (or validation) time."""
+    if claimed is None or claimed <= moment + CLOCK_SKEW:
+        return []
+    what = "the time-stamp proves" if proven else "the validation time"
+    detail = (
+        f"iat {claimed:%Y-%m-%dT%H:%M:%SZ} is after {what}, "
+        f"{moment:%Y-%m-%dT%H:%M:%SZ} (tolerance {CLOCK_SKEW})"
+    )
+
+    return [
+        CheckResult.indeterminate(
+            CHECK_CLAIMED_TIME, SubIndication.SIG_CONSTRAINTS_FAILURE, detail
+        )
+    ]
 
 
 def _level(parsed: JAdESDocument) -> BaselineLevel:

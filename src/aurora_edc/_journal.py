@@ -14,12 +14,19 @@ Storage is SQLite (stdlib ``sqlite3``) in WAL mode with ``synchronous=FULL``:
 * the primary key makes a second row for the same credential and destination
   impossible, where an append-only log would need replay and de-duplication;
 * WAL lets ``aurora-edc handoff journal`` read while a run writes.
+
+One run at a time: :meth:`DepositJournal.run_lock` takes an exclusive
+``flock`` on ``<journal>.lock`` (which records the holder's pid), so a second
+run on the same journal fails at once instead of sending everything twice. The
+kernel drops the lock when its process dies, so a killed run leaves none.
 """
 
 from __future__ import annotations
 
 import enum
+import fcntl
 import logging
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -28,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from ._exceptions import InputError
+from ._exceptions import HandoffError, InputError
 
 __all__ = ["DeliveryState", "DepositJournal", "JournalEntry"]
 
@@ -141,6 +148,38 @@ class DepositJournal:
     def close(self) -> None:
         """Close the database (every change is already committed)."""
         self._db.close()
+
+    @contextmanager
+    def run_lock(self) -> Iterator[None]:
+        """Hold the journal for one deposit run, exclusively.
+
+        Yields:
+            Nothing; the lock is held until the block ends.
+
+        Raises:
+            HandoffError: Another run (another process, or another journal
+                object of this one) holds the lock; nothing is sent.
+        """
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "a+", encoding="ascii") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read(20).strip() or "unknown"
+                raise HandoffError(
+                    f"journal {self.path} is in use by another deposit run "
+                    f"(pid {holder}); wait for it to end, or use another journal"
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            try:
+                yield
+            finally:
+                handle.truncate(0)
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @property
     def wallet(self) -> str | None:

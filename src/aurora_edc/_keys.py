@@ -28,7 +28,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from ._exceptions import KeyMaterialError
+from ._exceptions import InputError, KeyMaterialError
+from ._files import read_regular_file
 
 __all__ = [
     "SealAlgorithm",
@@ -258,15 +259,10 @@ def _file_identity(path: Path | None) -> tuple[str, int, int] | None:
 def _read(path: Path) -> bytes:
     """Read a key or certificate file with a size limit."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise KeyMaterialError(f"{path}: cannot read ({exc.strerror})") from exc
-    if len(data) > _MAX_FILE_BYTES:
-        raise KeyMaterialError(
-            f"{path}: {len(data)} bytes, expected at most {_MAX_FILE_BYTES}"
-        )
-
-    return data
+        # Refuses FIFOs and devices, and reads at most the limit (+1 byte).
+        return read_regular_file(path, max_bytes=_MAX_FILE_BYTES, source=str(path))
+    except InputError as exc:
+        raise KeyMaterialError(str(exc)) from exc
 
 
 def _load(

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
-from ._exceptions import InputError
+from ._exceptions import InputError, shorten
 from ._sdjwt import ELM_VCT, SDJWTFormat
 
 __all__ = [
@@ -181,9 +181,10 @@ def credential_issuer_metadata(
         The JSON document to serve at ``/.well-known/openid-credential-issuer``.
 
     Raises:
-        InputError: Not an https issuer URL, or no configuration at all.
+        InputError: Not an https issuer URL (or one with a query or
+            fragment), or no configuration at all.
     """
-    issuer = _https(issuer_url, "issuer_url").rstrip("/")
+    issuer = _issuer_identifier(issuer_url).rstrip("/")
     configurations: dict[str, Any] = {}
     for fmt in dict.fromkeys(sd_jwt_formats):
         config_id = ELM_CONFIGURATION_ID + (
@@ -277,9 +278,10 @@ def create_offer(
 
     Raises:
         InputError: No grant, no configuration, an unknown configuration, a
-            non-https issuer, or a tx_code without the pre-authorized grant.
+            non-https issuer or one with a query or fragment, or a tx_code
+            without the pre-authorized grant.
     """
-    issuer = _https(issuer_url, "issuer_url").rstrip("/")
+    issuer = _issuer_identifier(issuer_url).rstrip("/")
     ids = tuple(dict.fromkeys(configuration_ids))
     if not ids:
         raise InputError("offer: at least one credential configuration id is needed")
@@ -384,13 +386,31 @@ def _check_against(
             f"offer: issuer {issuer} differs from the metadata's "
             f"{metadata.get('credential_issuer')!r}"
         )
-    known = metadata.get("credential_configurations_supported") or {}
+    known = metadata.get("credential_configurations_supported")
+    if not isinstance(known, Mapping):
+        raise InputError(
+            "offer: metadata credential_configurations_supported: expected an "
+            f"object of configurations, found {shorten(known)}"
+        )
     unknown = [config_id for config_id in ids if config_id not in known]
     if unknown:
         raise InputError(
             f"offer: configuration(s) {unknown} not in the issuer metadata "
             f"(known: {sorted(known)})"
         )
+
+
+def _issuer_identifier(url: str) -> str:
+    # OpenID4VCI 11.2.1: scheme, host, port and path; no query, no fragment.
+    checked = _https(url, "issuer_url")
+    parts = urlsplit(checked)
+    if parts.query or parts.fragment or checked.endswith(("?", "#")):
+        raise InputError(
+            "issuer_url: a credential issuer identifier has no query or "
+            f"fragment (OpenID4VCI 11.2.1), found {shorten(url)}"
+        )
+
+    return checked
 
 
 def _https(url: str, what: str) -> str:

@@ -157,7 +157,9 @@ def verify_presentation(
         The presentation (the ``vp`` claim).
 
     Raises:
-        VerificationError: Bad signature, or ``aud``/``nonce`` differ.
+        VerificationError: Bad signature, a payload that is not an object or
+            has no ``vp`` object, ``aud`` (a string, or an array that must
+            hold ``audience``) or ``nonce`` differ.
     """
     public = _import(key, private=False)
     if len(token) > max_bytes:
@@ -170,14 +172,37 @@ def verify_presentation(
         claims = json.loads(signed.payload)
     except (JoseError, ValueError) as exc:
         raise VerificationError(f"presentation JWT: {shorten(str(exc))}") from exc
-    for name, expected in (("aud", audience), ("nonce", nonce)):
-        if expected is not None and claims.get(name) != expected:
-            raise VerificationError(
-                f"presentation JWT {name}: expected {expected!r}, "
-                f"found {claims.get(name)!r}"
-            )
+    if not isinstance(claims, dict):
+        raise VerificationError(
+            f"presentation JWT: expected a JSON object payload, found "
+            f"{type(claims).__name__}"
+        )
+    _check_claims(claims, audience, nonce)
+    vp = claims.get("vp")
+    if not isinstance(vp, dict):
+        raise VerificationError(
+            f"presentation JWT vp: expected a JSON object, found {shorten(vp)}"
+        )
 
-    return dict(claims["vp"])
+    return dict(vp)
+
+
+def _check_claims(
+    claims: Mapping[str, Any], audience: str | None, nonce: str | None
+) -> None:
+    # RFC 7519 4.1.3: aud is one string or an array holding the recipient.
+    aud = claims.get("aud")
+    if audience is not None and not (
+        aud == audience or (isinstance(aud, list) and audience in aud)
+    ):
+        raise VerificationError(
+            f"presentation JWT aud: expected {audience!r}, found {shorten(aud)}"
+        )
+    if nonce is not None and claims.get("nonce") != nonce:
+        raise VerificationError(
+            f"presentation JWT nonce: expected {nonce!r}, "
+            f"found {shorten(claims.get('nonce'))}"
+        )
 
 
 class _LargePayloadRegistry(JWSRegistry):

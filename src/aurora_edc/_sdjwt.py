@@ -145,7 +145,13 @@ class SDJWTVCIssuer:
             if isinstance(credential, CredentialDocument)
             else credential
         )
-        hidden = {"elm": dict(edc), **dict(disclosable or {})}
+        extra = dict(disclosable or {})
+        if "elm" in extra:
+            raise InputError(
+                "claim 'elm': reserved for the credential itself, found it in "
+                "disclosable"
+            )
+        hidden = {"elm": dict(edc), **extra}
         payload = self._payload(
             edc, holder_jwk, vct, issued_at, not_before, expires_at, validity
         )

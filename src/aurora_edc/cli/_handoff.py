@@ -110,7 +110,9 @@ def deposit(
     max_attempts: Annotated[
         int, typer.Option(help="Requests per credential (1-10).")
     ] = 4,
-    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 60.0,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds per read; a request ends at 10 + 2x this.")
+    ] = 60.0,
     send_email: Annotated[
         bool, typer.Option(help="Ask the wallet to e-mail the learner.")
     ] = True,
@@ -155,6 +157,7 @@ def deposit(
         typer.echo(
             f"{summary.delivered} delivered, {summary.already_delivered} already "
             f"there, {summary.skipped} done before, {summary.failed} failed"
+            + (f", {summary.duplicates} duplicate files" if summary.duplicates else "")
         )
     if summary.failed:
         raise typer.Exit(EXIT_FAILED)

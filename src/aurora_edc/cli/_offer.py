@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from .._exceptions import AuroraEDCError
+from .._exceptions import AuroraEDCError, InputError
 from .._oid4vci import (
     ELM_CONFIGURATION_ID,
     TxCode,
@@ -128,6 +128,12 @@ def create(
     offer_output: Annotated[
         Path | None, typer.Option(help="Write the offer JSON here (to serve it).")
     ] = None,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="Issuer metadata JSON to check against."
+        ),
+    ] = None,
     output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = (
         OutputFormat.text
     ),
@@ -143,7 +149,12 @@ def create(
     try:
         mode: Literal["numeric", "text"] = "numeric" if tx_code == "numeric" else "text"
         tx = TxCode(mode, tx_length, tx_description) if tx_code else None
-        offer = create_offer(issuer, config or [ELM_CONFIGURATION_ID], tx_code=tx)
+        offer = create_offer(
+            issuer,
+            config or [ELM_CONFIGURATION_ID],
+            tx_code=tx,
+            metadata=_read_metadata(metadata) if metadata else None,
+        )
         link = offer_link(offer_uri=by_reference) if by_reference else offer_link(offer)
     except AuroraEDCError as exc:
         raise _fail(exc) from exc
@@ -165,6 +176,19 @@ def create(
     typer.echo(f"pre-authorized code: {offer.pre_authorized_code}", err=True)
     if tx_value:
         typer.echo(f"tx_code for the learner: {tx_value}", err=True)
+
+
+def _read_metadata(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"issuer metadata: not readable JSON ({exc})", source=str(path)
+        ) from exc
+    if not isinstance(document, dict):
+        raise InputError("issuer metadata: expected a JSON object")
+
+    return document
 
 
 @app.command("qr")

@@ -17,10 +17,17 @@ from typing import Annotated
 import typer
 
 from .._exceptions import AuroraEDCError, InputError, IssuerMismatchError
+from .._files import open_regular_file, read_regular_file
 from .._keys import SealKey, load_seal_key
 from ._common import EXIT_FAILED, EXIT_UNUSABLE
 
-__all__ = ["is_xml", "seal"]
+__all__ = ["MAX_DOCUMENT_BYTES", "MAX_PEM_BYTES", "is_xml", "seal"]
+
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+"""Largest credential or sealed file read (the seal limits are 32 MiB)."""
+
+MAX_PEM_BYTES = 1024 * 1024
+"""Largest ``--trust`` PEM file read (a trusted-list snapshot of CAs)."""
 
 
 def is_xml(data: bytes, path: Path) -> bool:
@@ -66,7 +73,7 @@ def seal(
 ) -> None:
     """Seal a credential: exit 0 when written, 1 on issuer mismatch, 2 if unusable."""
     try:
-        data = file.read_bytes()
+        data = read_regular_file(file, max_bytes=MAX_DOCUMENT_BYTES, source=str(file))
         password = _password(key, password_env)
         seal_key = load_seal_key(key, cert, chain, password=password)
         sealed, kind = _seal(data, file, seal_key, tsa)
@@ -116,9 +123,10 @@ def _password(key: Path, variable: str | None) -> bytes | None:
 def _needs_password(key: Path) -> bool:
     """Tell whether the key is an encrypted PEM or a PKCS#12 bundle."""
     try:
-        head = key.read_bytes()[:4096]
-    except OSError:
-        return False
+        with open_regular_file(key, source=str(key)) as handle:
+            head = handle.read(4096)
+    except (InputError, OSError):
+        return False  # load_seal_key reports the unreadable key
     if b"-----BEGIN" not in head:
         return True
 
