@@ -126,7 +126,8 @@ def _sealed_id(content_type: str, body: bytes) -> str | None:
         if part.get_param("name", header="content-disposition") != "_credential":
             continue
         try:
-            document = json.loads(part.get_payload(decode=True))
+            raw = part.get_payload(decode=True)
+            document = json.loads(raw if isinstance(raw, bytes) else b"")
             payload = json.loads(document["payload"])
         except (ValueError, KeyError, TypeError):
             return None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from aurora_edc import Indication, SubIndication
+from aurora_edc import Indication, SubIndication, VerificationError
 from aurora_edc._certpath import RevocationData, read_crl, validate_path
 from aurora_edc.testing import IssuedCertificate, TestPKI
 
@@ -154,3 +154,28 @@ def test_pem_crl_in_der_slot_is_tolerated(shared: Path) -> None:
     assert sorted(was_pem for _, was_pem in read) == [False, True]
     assert all(der.startswith(b"\x30") for der, _ in read)
     assert len(data.quirks) == 1 and "PEM" in data.quirks[0]
+
+
+@pytest.mark.parametrize(
+    ("ocsps", "crls"),
+    [
+        ([], [b"garbage"]),
+        ([], [b"\x30\x03\x02\x01\x01"]),
+        ([b"garbage"], []),
+        ([b"\x30\x07\x0a\x01\x00\xa0\x02\x30\x00"], []),
+    ],
+    ids=["crl-garbage", "crl-wrong-structure", "ocsp-garbage", "ocsp-empty-bytes"],
+)
+def test_garbage_der_revocation_value_crash(
+    ocsps: list[bytes], crls: list[bytes]
+) -> None:
+    """Revocation values that are no DER CRL/OCSP raise VerificationError early."""
+    with pytest.raises(VerificationError, match="not a DER"):
+        RevocationData.from_values(ocsps, crls)
+
+
+def test_valid_crl_is_accepted_by_the_der_check(test_pki: TestPKI) -> None:
+    """A real CRL of the test PKI passes the structural check unchanged."""
+    crl = test_pki.revocation_list([])
+
+    assert RevocationData.from_values(crls=[crl]).crls == (crl,)

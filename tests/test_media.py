@@ -6,6 +6,8 @@ import base64
 import copy
 import io
 import json
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +49,10 @@ def image_of(media: dict[str, Any]) -> Image.Image:
 
 def display_image(credential: dict[str, Any]) -> dict[str, Any]:
     """The mandatory display image object."""
-    return credential["displayParameter"]["individualDisplay"]["displayDetail"]["image"]
+    image: dict[str, Any] = credential["displayParameter"]["individualDisplay"][
+        "displayDetail"
+    ]["image"]
+    return image
 
 
 def test_payload_conforms_before(payload: dict[str, Any]) -> None:
@@ -173,3 +178,45 @@ def test_shrunk_credential_seals_verifies_and_conforms(
     assert is_valid_credential(payload, profile=PROFILE)
     with pytest.raises(AlreadySealedError):
         shrink_media(sealed)
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A 1x1 PNG whose header claims ``width`` x ``height`` pixels."""
+    buffer = io.BytesIO()
+    Image.new("L", (1, 1)).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    header = b"IHDR" + struct.pack(">II", width, height) + bytes(data[24:29])
+    data[12:29] = header
+    data[29:33] = struct.pack(">I", zlib.crc32(header))
+    return bytes(data)
+
+
+@pytest.mark.parametrize("size", [(8000, 6000), (20000, 10000)], ids=["48M", "200M"])
+def test_image_over_the_pixel_limit_is_refused_even_a_pillow_bomb(
+    payload: dict[str, Any], size: tuple[int, int]
+) -> None:
+    """Images over max_pixels are refused, also past Pillow's own bomb ceiling."""
+    huge = copy.deepcopy(payload)
+    display_image(huge)["content"] = base64.b64encode(png_claiming(*size)).decode()
+
+    with pytest.raises(InputError, match="pixel limit"):
+        shrink_media(huge)
+
+
+def test_wrong_content_type_gif_labelled_jpeg_is_corrected(
+    payload: dict[str, Any],
+) -> None:
+    """A GIF labelled JPEG comes out labelled GIF, the rest of the concept kept."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, "GIF")
+    labelled = copy.deepcopy(payload)
+    display_image(labelled)["content"] = base64.b64encode(buffer.getvalue()).decode()
+
+    fixed = display_image(shrink_media(labelled))["contentType"]
+
+    assert display_image(payload)["contentType"]["id"].endswith("/JPEG")
+    assert fixed["id"] == (
+        "http://publications.europa.eu/resource/authority/file-type/GIF"
+    )
+    assert fixed["prefLabel"] == {"en": "GIF"}
+    assert fixed["inScheme"] == display_image(payload)["contentType"]["inScheme"]

@@ -90,7 +90,7 @@ def test_offer_by_value_round_trips_through_the_link() -> None:
     assert link.startswith("openid-credential-offer://?credential_offer=")
     read = read_offer_link(link)
     assert read == offer.to_json()
-    grant = read["grants"][PRE_AUTHORIZED_GRANT]  # type: ignore[index]
+    grant = read["grants"][PRE_AUTHORIZED_GRANT]
     assert grant["pre-authorized_code"] == offer.pre_authorized_code
     assert grant["tx_code"] == {
         "input_mode": "numeric",

@@ -85,8 +85,52 @@ def test_issuer_identifier_refuses_ambiguous_organisations(shared: Path) -> None
     start = data.index(b'<organization id="urn:epass:org:1">')
     end = data.index(b"</organization>", start) + len(b"</organization>")
     doubled = data[:end] + data[start:end] + data[end:]
-    with pytest.raises(InputError, match="2 organizations"):
+    with pytest.raises(InputError, match="2 elements with id"):
         issuer_identifier(parse_document(doubled))
+
+
+def test_issuer_idref_whitespace_bypass(shared: Path) -> None:
+    """An idref with surrounding whitespace resolves as xs:anyURI collapses it."""
+    data = sample("EDC_WileECoyote_Simple.xml", shared).replace(
+        b'idref="urn:epass:org:1"', b'idref=" urn:epass:org:1\n"'
+    )
+    found = issuer_identifier(parse_document(data))
+
+    assert found is not None and found.value == "WB-000001"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            (b"<registration>WB-000001</registration>",) * 2,
+            "2 registration elements",
+        ),
+        (
+            (b'<cred:issuer idref="urn:epass:org:1"/>',) * 2,
+            "2 cred:issuer elements",
+        ),
+    ],
+)
+def test_issuer_duplicate_elements_bypass(
+    shared: Path, change: tuple[bytes, bytes], message: str
+) -> None:
+    """Two registrations or two cred:issuer elements make the issuer ambiguous."""
+    data = sample("EDC_WileECoyote_Simple.xml", shared)
+    assert change[0] in data
+    doubled = data.replace(change[0], change[0] + change[1], 1)
+    with pytest.raises(InputError, match=message):
+        issuer_identifier(parse_document(doubled))
+
+
+def test_issuer_id_shared_with_another_element_bypass(shared: Path) -> None:
+    """An element other than the organisation holding the issuer's id is refused."""
+    data = sample("EDC_WileECoyote_Simple.xml", shared)
+    subject = b'<credentialSubject id="urn:epass:person:1">'
+    assert subject in data
+    shared_id = data.replace(subject, b'<credentialSubject id="urn:epass:org:1">')
+    with pytest.raises(InputError, match="2 elements with id"):
+        issuer_identifier(parse_document(shared_id))
 
 
 def test_parse_document_refuses_other_roots() -> None:

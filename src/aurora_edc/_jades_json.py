@@ -16,16 +16,14 @@ import json
 import re
 from typing import Any
 
-__all__ = ["MAX_JSON_DEPTH", "StrictJSONError", "loads_strict"]
+from ._exceptions import InputError
+
+__all__ = ["MAX_JSON_DEPTH", "loads_strict"]
 
 MAX_JSON_DEPTH = 100
 """Deepest nesting of arrays and objects read (EDCs stay under 30 levels)."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-class StrictJSONError(ValueError):
-    """The text is not JSON every parser reads the same way."""
 
 
 def loads_strict(data: str | bytes, *, surrogates: bool = False) -> Any:
@@ -40,22 +38,22 @@ def loads_strict(data: str | bytes, *, surrogates: bool = False) -> Any:
         The parsed value.
 
     Raises:
-        StrictJSONError: Not UTF-8, a byte order mark, invalid JSON, a
+        InputError: Not UTF-8, a byte order mark, invalid JSON, a
             duplicate member name, NaN/Infinity, a lone surrogate, or
             nesting deeper than :data:`MAX_JSON_DEPTH`.
 
     """
     text = _text(data)
     if text.startswith("\ufeff"):
-        raise StrictJSONError("starts with a byte order mark (RFC 8259 clause 8.1)")
+        raise InputError("starts with a byte order mark (RFC 8259 clause 8.1)")
     try:
         value = json.loads(
             text, object_pairs_hook=_unique_members, parse_constant=_no_constant
         )
     except json.JSONDecodeError as exc:
-        raise StrictJSONError(f"invalid JSON: {exc}") from exc
+        raise InputError(f"invalid JSON: {exc}") from exc
     except RecursionError as exc:
-        raise StrictJSONError(f"nested deeper than {MAX_JSON_DEPTH} levels") from exc
+        raise InputError(f"nested deeper than {MAX_JSON_DEPTH} levels") from exc
     _check_tree(value, surrogates)
 
     return value
@@ -67,7 +65,7 @@ def _text(data: str | bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise StrictJSONError(f"not UTF-8: {exc}") from exc
+        raise InputError(f"not UTF-8: {exc}") from exc
 
 
 def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -75,14 +73,14 @@ def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise StrictJSONError(f"duplicate member {key[:60]!r}")
+            raise InputError(f"duplicate member {key[:60]!r}")
         result[key] = value
 
     return result
 
 
 def _no_constant(name: str) -> Any:
-    raise StrictJSONError(f"{name} is not a JSON number")
+    raise InputError(f"{name} is not a JSON number")
 
 
 def _check_tree(value: Any, surrogates: bool) -> None:
@@ -92,11 +90,11 @@ def _check_tree(value: Any, surrogates: bool) -> None:
         item, depth = stack.pop()
         if isinstance(item, str):
             if not surrogates and _SURROGATE.search(item):
-                raise StrictJSONError(f"text {item[:40]!r} holds a lone surrogate")
+                raise InputError(f"text {item[:40]!r} holds a lone surrogate")
             continue
         if not isinstance(item, dict | list):
             continue
         if depth >= MAX_JSON_DEPTH:
-            raise StrictJSONError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+            raise InputError(f"nested deeper than {MAX_JSON_DEPTH} levels")
         children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
         stack.extend((child, depth + 1) for child in children)

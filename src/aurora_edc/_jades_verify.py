@@ -4,7 +4,9 @@ Checks a sealed EDC layer by layer and returns a
 :class:`~aurora_edc._etsi.SealVerificationReport`:
 
 - format (TS 119 182-1 clause 5.1, RFC 7515/7797): JWS JSON serialisation
-  with one signature; ``alg`` asymmetric (``none`` and HMAC refused);
+  with one signature; strict JSON (RFC 8259: unique names, no NaN, BOM or
+  lone surrogate) in every part, the payload included; ``alg`` asymmetric
+  (``none`` and HMAC refused);
   ``crit`` lists only understood names that are present, and never RFC 7515
   names; ``b64: false`` listed in ``crit``; one claimed signing time (``iat``,
   or ``sigT`` before 2025-05-15, clause 5.2.1 and the baseline rules);
@@ -106,18 +108,15 @@ def verify_jades(
         allow_weak: Accept RSA keys under 2048 bits and SHA-1.
 
     Returns:
-        The report; ``signed_content`` holds the exact payload bytes.
+        The report; ``signed_content`` holds the exact payload bytes (empty
+        unless the format, signed data and signature value PASSED).
 
     Raises:
         VerificationError: When ``data`` is not a JWS JSON document at all.
 
     """
     parsed = parse_jades(data)
-    try:
-        revocation = carried_revocation(parsed)
-    except VerificationError as exc:
-        parsed.notes.append(str(exc))  # a FORMAT_FAILURE below
-        revocation = RevocationData()
+    revocation = _read_revocation(parsed)
     checks: list[CheckResult] = []
     fmt = _check_format(parsed)
     checks.append(fmt)
@@ -169,6 +168,16 @@ def verify_jades(
     details["qualification_claims"] = qualification_claims(signer)
 
     return build_report(SealFormat.JADES, checks, parsed.content, **details)
+
+
+def _read_revocation(parsed: JAdESDocument) -> RevocationData:
+    """Read ``rVals``/``arVals``; a malformed value becomes a format note."""
+    try:
+        return carried_revocation(parsed)
+    except VerificationError as exc:
+        parsed.notes.append(str(exc))  # a FORMAT_FAILURE in _check_format
+
+    return RevocationData()
 
 
 def _is_b64url(text: str) -> bool:

@@ -7,12 +7,15 @@ image can become a bare link: the mandatory display image stays embedded, only
 re-encoded and downscaled; an organisation's ``logo`` (maxCount 1, optional) may
 be shrunk or dropped; a media object may gain a ``contentURL``
 (``elm:contentUrl``, ``xsd:anyURI``) to its full-size file while it embeds a
-thumbnail. The file type never changes, so ``contentType`` stays true.
+thumbnail. The file type never changes; a ``contentType`` that contradicts the
+image's bytes (a GIF labelled JPEG) is corrected to the EU file-type authority
+table code of what the bytes are, with a warning.
 
 Images can only change before sealing: a sealed input is refused.
 
 Pillow decodes and re-encodes (JPEG and PNG); other files, such as PDF
-attachments, are left as they are.
+attachments, are left as they are. An image over ``max_pixels`` is refused,
+including one so large that Pillow itself calls it a decompression bomb.
 """
 
 from __future__ import annotations
@@ -37,6 +40,17 @@ from ._exceptions import AlreadySealedError, InputError
 __all__ = ["MediaPolicy", "shrink_media"]
 
 logger = logging.getLogger(__name__)
+
+_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type"
+# Pillow format name -> code in the EU file-type authority table.
+_FILE_TYPE_CODES = {
+    "JPEG": "JPEG",
+    "PNG": "PNG",
+    "GIF": "GIF",
+    "TIFF": "TIFF",
+    "BMP": "BMP",
+    "WEBP": "WEBP",
+}
 
 
 @dataclass(frozen=True)
@@ -155,8 +169,9 @@ class _Rewriter:
         if url is not None:
             edge = policy.link_thumbnail_edge
         data = _decoded(node["content"], path)
-        smaller = _reencoded(data, edge, policy, path)
+        found, smaller = _reencoded(data, edge, policy, path)
         result = dict(node)
+        _correct_content_type(result, found, path)
         if smaller is not None and len(smaller) < len(data):
             result["content"] = base64.b64encode(smaller).decode("ascii")
             if "contentSize" in result:
@@ -180,7 +195,10 @@ def _decoded(content: str, path: str) -> bytes:
         ) from exc
 
 
-def _reencoded(data: bytes, edge: int, policy: MediaPolicy, path: str) -> bytes | None:
+def _reencoded(
+    data: bytes, edge: int, policy: MediaPolicy, path: str
+) -> tuple[str | None, bytes | None]:
+    # Returns the format Pillow found and the new rendition, if any.
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > policy.max_pixels:
@@ -189,12 +207,41 @@ def _reencoded(data: bytes, edge: int, policy: MediaPolicy, path: str) -> bytes 
                     f"{policy.max_pixels}-pixel limit"
                 )
             if image.format not in ("JPEG", "PNG"):
-                return None
+                return image.format, None
             image.load()
-            return _encode(image, edge, policy.jpeg_quality)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+            return image.format, _encode(image, edge, policy.jpeg_quality)
+    except Image.DecompressionBombError as exc:
+        raise InputError(
+            f"{path}: image over the {policy.max_pixels}-pixel limit "
+            f"(decompression bomb: {exc})"
+        ) from exc
+    except (UnidentifiedImageError, OSError) as exc:
         logger.info("%s: left as is, not a JPEG or PNG Pillow can read (%s)", path, exc)
-        return None
+        return None, None
+
+
+def _correct_content_type(node: dict[str, Any], found: str | None, path: str) -> None:
+    code = _FILE_TYPE_CODES.get(found or "")
+    declared = node.get("contentType")
+    declared_id = declared.get("id") if isinstance(declared, Mapping) else declared
+    if code is None or (
+        isinstance(declared_id, str) and declared_id.rsplit("/", 1)[-1].upper() == code
+    ):
+        return
+    logger.warning(
+        "%s.contentType: says %s but the bytes are %s; corrected",
+        path,
+        declared_id,
+        code,
+    )
+    if not isinstance(declared, Mapping):
+        node["contentType"] = f"{_FILE_TYPE}/{code}"
+        return
+    node["contentType"] = {
+        **declared,
+        "id": f"{_FILE_TYPE}/{code}",
+        "prefLabel": {"en": code},
+    }
 
 
 def _encode(image: Image.Image, edge: int, quality: int) -> bytes:

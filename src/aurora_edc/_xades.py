@@ -163,7 +163,15 @@ def issuer_identifier(root: etree._Element) -> IssuerIdentifier | None:
         organisation = _issuer_organisation(root)
     if organisation is None:
         return None
-    registration = organisation.find(f"{{{SNB}}}registration")
+    registrations = organisation.findall(f"{{{SNB}}}registration")
+    if len(registrations) > 1:
+        # OrganizationType: registration maxOccurs="1"; readers may pick either.
+        raise InputError(
+            f"{element_path(organisation)}: {len(registrations)} registration "
+            "elements, expected one",
+            line=registrations[1].sourceline,
+        )
+    registration = registrations[0] if registrations else None
     if registration is None or not (registration.text or "").strip():
         return None
 
@@ -176,7 +184,13 @@ def issuer_identifier(root: etree._Element) -> IssuerIdentifier | None:
 
 def _issuer_organisation(credential: etree._Element) -> etree._Element | None:
     """Resolve ``cred:issuer/@idref`` to its organisation element."""
-    issuer = credential.find(f"{{{CRED}}}issuer")
+    issuers = credential.findall(f"{{{CRED}}}issuer")
+    if len(issuers) > 1:
+        raise InputError(
+            f"/europassCredential: {len(issuers)} cred:issuer elements, expected one",
+            line=issuers[1].sourceline,
+        )
+    issuer = issuers[0] if issuers else None
     idref = None if issuer is None else issuer.get("idref")
     if idref is None:
         return None
@@ -184,20 +198,29 @@ def _issuer_organisation(credential: etree._Element) -> etree._Element | None:
     # Both attributes are xs:anyURI, whose whitespace facet is "collapse":
     # compare the values the schema compares, not the raw attribute text.
     wanted = collapse_whitespace(idref)
+    issue_line = issuer.sourceline if issuer is not None else None
     organisations = credential.iterfind(
         f"{{{SNB}}}agentReferences/{{{SNB}}}organization"
     )
     matches = [
         o for o in organisations if collapse_whitespace(o.get("id") or "") == wanted
     ]
-    if len(matches) > 1:
+    # The id is an xs:ID: unique among all elements, not organisations only.
+    holders = [e for e in credential.iter() if _collapsed_id(e) == wanted]
+    if len(matches) > 1 or (matches and len(holders) > 1):
         raise InputError(
-            f"/europassCredential/agentReferences: {len(matches)} organizations "
-            f"with id {shorten(idref)}, expected one",
-            line=issuer.sourceline if issuer is not None else None,
+            f"/europassCredential: {len(holders)} elements with id "
+            f"{shorten(wanted)}, expected one organization",
+            line=issue_line,
         )
 
     return matches[0] if matches else None
+
+
+def _collapsed_id(element: etree._Element) -> str | None:
+    value = element.get("id") if isinstance(element.tag, str) else None
+
+    return None if value is None else collapse_whitespace(value)
 
 
 def collapse_whitespace(value: str) -> str:

@@ -101,8 +101,8 @@ def verify_xades(
             to 2047 bits (reported, and logged as a warning).
 
     Returns:
-        The report; ``signed_content`` holds the verified bytes (empty when
-        the document reference did not verify).
+        The report; ``signed_content`` holds the verified bytes (empty unless
+        the format, every reference and the signature value PASSED).
 
     Raises:
         UnsafeXMLError: The input breaks the hardened parser's rules.
