@@ -297,3 +297,22 @@ def test_content_timestamp_must_precede_signature_timestamp(
     assert report.indication is indication
     if indication is Indication.INDETERMINATE:
         assert report.sub_indication is SubIndication.TIMESTAMP_ORDER_FAILURE
+
+
+@pytest.mark.parametrize("kind", ["CRL", "OCSP"])
+def test_garbage_der_revocation_value_crash(
+    sealed_bt: bytes, pki: TestPKI, kind: str
+) -> None:
+    """An unreadable CRL/OCSP value is FORMAT_FAILURE, not an uncaught ValueError."""
+    root = etree.fromstring(sealed_bt)
+    unsigned = root.find(".//xades:UnsignedSignatureProperties", NS)
+    values = etree.SubElement(unsigned, f"{{{NS['xades']}}}RevocationValues")
+    group = etree.SubElement(values, f"{{{NS['xades']}}}{kind}Values")
+    value = etree.SubElement(group, f"{{{NS['xades']}}}Encapsulated{kind}Value")
+    value.text = base64.b64encode(b"garbage").decode()
+
+    report = verify_xades(etree.tostring(root), trust=[pki.root])
+
+    assert layers(report)["revocation-values"] is Indication.FAILED
+    assert report.indication is Indication.TOTAL_FAILED
+    assert report.sub_indication is SubIndication.FORMAT_FAILURE
