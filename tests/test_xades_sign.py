@@ -14,6 +14,7 @@ from lxml import etree
 
 from aurora_edc import (
     AlreadySealedError,
+    InputError,
     IssuerMismatchError,
     KeyMaterialError,
     SealError,
@@ -217,3 +218,28 @@ def test_seal_issuer_idref_bypass(
     assert document != unsealed_credential(shared)
     with pytest.raises(IssuerMismatchError):
         seal_xades(document, other.seal_key(), when=WHEN)
+
+
+def test_regression_repeated_issuer_organisation_seals(
+    fixtures_dir: Path, pki: TestPKI
+) -> None:
+    """Our ELM 1.2 XML repeats the issuer inline in its accreditation; it seals."""
+    from aurora_edc._xml12 import elm12_bytes
+    from helpers import build_all
+
+    _, (credential, *_) = build_all(
+        fixtures_dir / "roster/spec.yaml", fixtures_dir / "roster/roster.csv"
+    )
+    data = elm12_bytes(credential)
+    key = pki.issue_seal(organization_identifier="VATNL-002946954B01").seal_key()
+
+    sealed = seal_xades(data, key)
+
+    assert b"<ds:SignatureValue" in sealed
+    # A copy stating another registration makes the issuer ambiguous.
+    value = b">VATNL-002946954B01<"
+    last = data.rfind(value)
+    assert data.count(value) >= 2
+    tampered = data[:last] + b">VATFR-999<" + data[last + len(value) :]
+    with pytest.raises(InputError, match="expected one organization"):
+        seal_xades(tampered, key)

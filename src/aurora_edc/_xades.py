@@ -205,9 +205,13 @@ def _issuer_organisation(credential: etree._Element) -> etree._Element | None:
     matches = [
         o for o in organisations if collapse_whitespace(o.get("id") or "") == wanted
     ]
-    # The id is an xs:ID: unique among all elements, not organisations only.
+    # ELM 1.2 repeats an organisation in full wherever the schema wants one
+    # inline (e.g. the accredited organisation of an accreditation), under the
+    # same id. Such copies are fine when they state the same registration; any
+    # other element with the issuer's id makes the issuer ambiguous.
     holders = [e for e in credential.iter() if _collapsed_id(e) == wanted]
-    if len(matches) > 1 or (matches and len(holders) > 1):
+    copies = [e for e in holders if matches and e is not matches[0]]
+    if len(matches) > 1 or any(not _same_registration(e, matches[0]) for e in copies):
         raise InputError(
             f"/europassCredential: {len(holders)} elements with id "
             f"{shorten(wanted)}, expected one organization",
@@ -215,6 +219,18 @@ def _issuer_organisation(credential: etree._Element) -> etree._Element | None:
         )
 
     return matches[0] if matches else None
+
+
+def _same_registration(copy: etree._Element, organisation: etree._Element) -> bool:
+    """Whether ``copy`` repeats ``organisation`` with the same registration."""
+    if not isinstance(copy.tag, str) or copy.tag.rpartition("}")[2] != "organization":
+        return False
+
+    def registration(element: etree._Element) -> list[str]:
+        found = element.findall(f"{{{SNB}}}registration")
+        return [collapse_whitespace(item.text or "") for item in found]
+
+    return registration(copy) == registration(organisation) != []
 
 
 def _collapsed_id(element: etree._Element) -> str | None:
