@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from aurora_edc import InputError, read_credential_document
 from aurora_edc._files import read_regular_file
+from helpers import raised_in_thread
 
 SAMPLES = "elm/v3/samples"
-
-
-def _raised(call: Callable[[], object], seconds: float = 20) -> BaseException:
-    """Run ``call`` in a daemon thread; return what it raised, failing if it hangs."""
-    outcome: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            call()
-        except BaseException as exc:  # handed to the test, whatever it is
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), "the call blocked"
-    assert outcome, "the call did not raise"
-
-    return outcome[0]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
@@ -40,7 +20,7 @@ def test_fifo_hangs_the_document_reader(tmp_path: Path) -> None:
     fifo = tmp_path / "upload.json"
     os.mkfifo(fifo)
 
-    error = _raised(lambda: read_credential_document(fifo))
+    error = raised_in_thread(lambda: read_credential_document(fifo))
 
     assert isinstance(error, InputError)
     assert str(error) == f"{fifo}: expected a regular file, found a FIFO (named pipe)"
@@ -49,7 +29,7 @@ def test_fifo_hangs_the_document_reader(tmp_path: Path) -> None:
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
 def test_dev_zero_is_read_without_end() -> None:
     """A character device is refused before any byte is read."""
-    error = _raised(lambda: read_credential_document(Path("/dev/zero")))
+    error = raised_in_thread(lambda: read_credential_document(Path("/dev/zero")))
 
     assert isinstance(error, InputError)
     assert "found a character device" in str(error)

@@ -7,8 +7,6 @@ import copy
 import json
 import os
 import socket
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from aurora_edc import (
     parse_credential,
 )
 from aurora_edc._jsonld import compensate_context_defects
+from helpers import raised_in_thread
 
 ELM = "http://data.europa.eu/snb/model/elm/"
 VC1 = "https://www.w3.org/2018/credentials/v1"
@@ -373,32 +372,13 @@ def _join(path: tuple[Any, ...], key: str) -> str:
 # --- regressions: input files, str inputs, size limits ----------------------
 
 
-def _in_thread(call: Callable[[], object], seconds: float = 20) -> BaseException:
-    """Run ``call`` in a daemon thread; return what it raised, failing if it hangs."""
-    outcome: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            call()
-        except BaseException as exc:  # handed to the test, whatever it is
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), "the call blocked"
-    assert outcome, "the call did not raise"
-
-    return outcome[0]
-
-
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 def test_fifo_hangs_the_reader(tmp_path: Path) -> None:
     """A FIFO without a writer is refused at once, not waited on."""
     fifo = tmp_path / "credential.jsonld"
     os.mkfifo(fifo)
 
-    error = _in_thread(lambda: parse_credential(fifo))
+    error = raised_in_thread(lambda: parse_credential(fifo))
 
     assert isinstance(error, InputError)
     assert "expected a regular file, found a FIFO" in str(error)
@@ -407,7 +387,7 @@ def test_fifo_hangs_the_reader(tmp_path: Path) -> None:
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
 def test_dev_zero_exhausts_memory() -> None:
     """A character device is refused before any byte is read."""
-    error = _in_thread(lambda: parse_credential(Path("/dev/zero")))
+    error = raised_in_thread(lambda: parse_credential(Path("/dev/zero")))
 
     assert isinstance(error, InputError)
     assert "found a character device" in str(error)
