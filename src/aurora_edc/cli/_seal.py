@@ -115,7 +115,9 @@ def _password(key: Path, variable: str | None) -> bytes | None:
         raise InputError(
             f"{key} is encrypted: give --password-env VAR, or run on a terminal"
         )
-    value = typer.prompt(f"Password for {key.name}", hide_input=True, default="")
+    value = typer.prompt(
+        f"Password for {key.name}", hide_input=True, default="", show_default=False
+    )
 
     return value.encode() or None
 
