@@ -266,12 +266,12 @@ def test_regression_load_errors_keep_their_file_and_line(
 
 
 def test_outputs_are_readable_by_others(fixtures_dir: Path, tmp_path: Path) -> None:
-    """Credential files get the usual file mode, not the private 0600 of a temp file."""
+    """Credentials and the report get the usual mode, not a temp file's 0600."""
     _issue(str(fixtures_dir / "ec-sample/records.yaml"), "--out", str(tmp_path))
 
-    mode = (tmp_path / "ana-andromeda-C012.jsonld").stat().st_mode & 0o777
-
-    assert mode & 0o044
+    for name in ("ana-andromeda-C012.jsonld", "report.json"):
+        mode = (tmp_path / name).stat().st_mode & 0o777
+        assert mode & 0o044, name
 
 
 def test_unknown_profile_is_refused_even_without_validation(

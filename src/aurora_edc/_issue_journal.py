@@ -22,13 +22,13 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from array import array
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from ._exceptions import InputError
+from ._outputs import atomic_writer
 from ._pipeline import RecordOutcome
 
 __all__ = ["JOURNAL_NAME", "IssueJournal", "read_journal_settings"]
@@ -212,26 +212,18 @@ class IssueJournal:
 
         """
         self._append.flush()
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write("{\n")
-                for key, value in head.items():
-                    out.write(f"  {json.dumps(key)}: {_nested(value, 1)},\n")
-                out.write('  "records": [')
-                for seq in range(inputs):
-                    entry = self.entry(seq)
-                    if entry is None:
-                        raise InputError(f"no journal line for input record {seq}")
-                    out.write("," if seq else "")
-                    out.write(f"\n    {_nested(entry['outcome'], 2)}")
-                out.write("\n  ]\n}" if inputs else "]\n}")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_writer(path, encoding="utf-8") as out:
+            out.write("{\n")
+            for key, value in head.items():
+                out.write(f"  {json.dumps(key)}: {_nested(value, 1)},\n")
+            out.write('  "records": [')
+            for seq in range(inputs):
+                entry = self.entry(seq)
+                if entry is None:
+                    raise InputError(f"no journal line for input record {seq}")
+                out.write("," if seq else "")
+                out.write(f"\n    {_nested(entry['outcome'], 2)}")
+            out.write("\n  ]\n}" if inputs else "]\n}")
 
     # --- internals ---------------------------------------------------------
 

@@ -12,12 +12,14 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 from ._serialize import WRITERS
 
-__all__ = ["output_stem", "write_atomic", "write_files"]
+__all__ = ["atomic_writer", "output_stem", "write_atomic", "write_files"]
 
 
 def write_files(
@@ -77,13 +79,33 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
             that a crash of the machine leaves the old file or the new one.
 
     """
+    with atomic_writer(path, durable=durable) as out:
+        out.write(data)
+
+
+@contextmanager
+def atomic_writer(
+    path: Path, *, durable: bool = True, encoding: str | None = None
+) -> Iterator[IO[Any]]:
+    """Open a temporary file that replaces ``path`` when the block ends.
+
+    The file lives in ``path``'s directory and gets the mode a plain
+    ``open()`` would give under the process umask (``mkstemp`` alone makes it
+    private). If the block raises, ``path`` is left as it was.
+
+    Args:
+        path: The file to write.
+        durable: Flush the file to disk before the rename (``fsync``).
+        encoding: Open in text mode with this encoding; binary by default.
+
+    Yields:
+        The open temporary file.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        # mkstemp makes the file private (0600); deliverables get the usual
-        # mode, as a plain open() would give them under the process umask.
         os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
+        with os.fdopen(fd, "w" if encoding else "wb", encoding=encoding) as out:
+            yield out
             if durable:
                 out.flush()
                 os.fsync(out.fileno())
