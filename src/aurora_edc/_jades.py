@@ -43,11 +43,10 @@ from ._exceptions import (
     AlreadySealedError,
     InputError,
     IssuerMismatchError,
-    KeyMaterialError,
     SealError,
 )
 from ._jades_json import loads_strict
-from ._keys import SealKey, organization_identifier
+from ._keys import SealKey, organization_identifier, sealing_moment
 from ._timestamp import request_timestamp
 
 __all__ = [
@@ -213,7 +212,7 @@ def seal_jades(
         TimestampAuthorityError: When the TSA fails.
 
     """
-    moment = _sealing_time(when, key)
+    moment = sealing_moment(when, key)
     payload = _prepare_credential(credential, key, moment)
     header = jades_header(key, moment)
     try:
@@ -230,23 +229,6 @@ def seal_jades(
     logger.debug("JAdES seal: %d payload bytes, %s", len(payload), key.algorithm)
 
     return json.dumps(sealed, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _sealing_time(when: datetime | None, key: SealKey) -> datetime:
-    """Return the sealing time, refusing a certificate not valid then."""
-    moment = (when or datetime.now(UTC)).replace(microsecond=0)
-    if moment.tzinfo is None:
-        raise SealError("the sealing time must be timezone-aware")
-    cert = key.certificate
-    if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
-        raise KeyMaterialError(
-            f"certificate {cert.subject.rfc4514_string()!r} is valid from "
-            f"{cert.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ} to "
-            f"{cert.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}, "
-            f"not at {moment:%Y-%m-%dT%H:%M:%SZ}"
-        )
-
-    return moment
 
 
 def _prepare_credential(

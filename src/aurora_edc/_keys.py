@@ -19,6 +19,7 @@ import hashlib
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from ._exceptions import InputError, KeyMaterialError
+from ._exceptions import InputError, KeyMaterialError, SealError
 from ._files import read_regular_file
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "SealPrivateKey",
     "load_seal_key",
     "organization_identifier",
+    "sealing_moment",
 ]
 
 logger = logging.getLogger(__name__)
@@ -362,3 +364,29 @@ def _unique(
             out.append(certificate)
 
     return out
+
+
+def sealing_moment(when: datetime | None, key: SealKey) -> datetime:
+    """Return the sealing moment in UTC, whole seconds, checked against the key.
+
+    Args:
+        when: The moment to seal at, timezone-aware; now when ``None``.
+        key: The seal key, whose certificate must be valid at that moment.
+
+    Raises:
+        SealError: ``when`` has no timezone.
+        KeyMaterialError: The certificate is not valid at that moment.
+    """
+    if when is not None and when.tzinfo is None:
+        raise SealError(f"when={when.isoformat()}: expected a timezone-aware datetime")
+    moment = (when or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    cert = key.certificate
+    if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
+        iso = "%Y-%m-%dT%H:%M:%SZ"
+        raise KeyMaterialError(
+            f"seal certificate {cert.subject.rfc4514_string()!r} is valid "
+            f"{cert.not_valid_before_utc:{iso}} to {cert.not_valid_after_utc:{iso}}, "
+            f"not at {moment:{iso}}"
+        )
+
+    return moment

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 from base64 import b64encode
-from datetime import UTC, datetime
+from datetime import datetime
 
 from lxml import etree
 from signxml.algorithms import SignatureMethod
@@ -38,11 +38,10 @@ from signxml.exceptions import SignXMLException
 from ._exceptions import (
     AlreadySealedError,
     IssuerMismatchError,
-    KeyMaterialError,
     SealError,
     shorten,
 )
-from ._keys import SealKey
+from ._keys import SealKey, sealing_moment
 from ._timestamp import request_timestamp
 from ._xades import (
     C14N_EXCLUSIVE,
@@ -105,7 +104,7 @@ def seal_xades(
         SealError: Signing or time-stamping failed.
 
     """
-    moment = _moment(when, key)
+    moment = sealing_moment(when, key)
     root = parse_document(xml, source="<xml to seal>")
     _refuse_sealed(root)
     check_issuer(root, key)
@@ -119,22 +118,6 @@ def seal_xades(
     logger.debug("XAdES seal made for %r", key)
 
     return etree.tostring(sealed, xml_declaration=True, encoding="UTF-8")
-
-
-def _moment(when: datetime | None, key: SealKey) -> datetime:
-    """Return the sealing moment in UTC, checked against the certificate."""
-    if when is not None and when.tzinfo is None:
-        raise SealError(f"when={when.isoformat()}: expected a timezone-aware datetime")
-    moment = (when or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    cert = key.certificate
-    if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
-        raise KeyMaterialError(
-            f"seal certificate {cert.subject.rfc4514_string()!r} is valid "
-            f"{cert.not_valid_before_utc:{_ISO}} to {cert.not_valid_after_utc:{_ISO}}, "
-            f"not at {moment:{_ISO}}"
-        )
-
-    return moment
 
 
 def _refuse_sealed(root: etree._Element) -> None:
