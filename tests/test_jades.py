@@ -23,6 +23,7 @@ from aurora_edc import (
     AlreadySealedError,
     BaselineLevel,
     Indication,
+    InputError,
     IssuerMismatchError,
     KeyMaterialError,
     SealKey,
@@ -648,3 +649,26 @@ def test_corrupted_certificate_never_crashes(
     report = verify_jades(json.dumps(document).encode(), trust=[test_pki.root])
 
     assert report.indication is not Indication.TOTAL_PASSED
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda c: c.update({1: "one", "1": "two"}), "not text"),
+        (lambda c: c.update({"name": "lone \ud800 surrogate"}), "surrogate"),
+        (lambda c: c.update({"score": float("nan")}), "not JSON compliant"),
+        (lambda c: c.update({"deep": json.loads("[" * 120 + "]" * 120)}), "deeper"),
+    ],
+)
+def test_data_that_reads_back_differently_is_refused(
+    rsa_seal: IssuedCertificate, change: Any, message: str
+) -> None:
+    """Sealing data refuses what a strict reader would read differently."""
+    credential: dict[Any, Any] = {
+        "id": "urn:x",
+        "issuer": {"eIDASIdentifier": {"notation": "VATBE-0123456789"}},
+    }
+    change(credential)
+
+    with pytest.raises(InputError, match=message):
+        seal_jades(credential, rsa_seal.seal_key())

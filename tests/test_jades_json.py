@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aurora_edc import InputError
-from aurora_edc._jades_json import MAX_JSON_DEPTH, loads_strict
+from aurora_edc._jades_json import MAX_JSON_DEPTH, check_json_containers, loads_strict
 
 _JSON = st.recursive(
     st.none()
@@ -59,3 +59,45 @@ def test_parser_differentials_are_refused(data: bytes, message: str) -> None:
 def test_surrogates_allowed_on_request() -> None:
     """surrogates=True lets a caller refuse lone surrogates where it decodes."""
     assert loads_strict(b'["\\ud800"]', surrogates=True) == ["\ud800"]
+
+
+# --- data about to be sealed ------------------------------------------------------
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = {"a": [value]} if depth % 2 else [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({1: "a", "1": "b"}, "not text"),
+        ({"a": [{"b": {None: 1}}]}, "not text"),
+        (_nested(MAX_JSON_DEPTH + 1), "nested deeper"),
+    ],
+)
+def test_containers_refused_before_sealing(value: Any, message: str) -> None:
+    """A member name that is not text, or deep nesting, is refused."""
+    with pytest.raises(ValueError, match=message):
+        check_json_containers(value)
+
+
+def test_cyclic_data_is_refused_not_a_recursion_error() -> None:
+    """Data that contains itself is refused as too deep."""
+    value: dict[str, Any] = {}
+    value["self"] = [value]
+
+    with pytest.raises(ValueError, match="nested deeper"):
+        check_json_containers(value)
+
+
+@given(_JSON)
+def test_what_passes_the_check_reads_back_strictly(value: Any) -> None:
+    """Data that passes the check writes JSON that loads_strict reads back equal."""
+    check_json_containers(value)
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
+
+    assert loads_strict(text) == value

@@ -15,7 +15,7 @@ from aurora_edc._elm import LangMap, Node, to_graph
 from aurora_edc._exceptions import RecordError
 from aurora_edc._issue_shacl import BulkValidator
 from aurora_edc._loaders import SourcedAward, load_records, stream_records
-from aurora_edc._ntriples import NTriplesBatch, credential_ntriples
+from aurora_edc._ntriples import LinesCache, NTriplesBatch, credential_ntriples
 from aurora_edc._outputs import output_stem
 from aurora_edc._pipeline import (
     IssueContext,
@@ -93,6 +93,19 @@ def test_batch_writes_shared_nodes_once(fixtures_dir: Path) -> None:
     alone = to_graph(first) + to_graph(second)
     assert set(merged) == set(alone)
     assert len(batch.text().splitlines()) == len(alone)
+
+
+def test_shared_cache_gives_each_credential_its_own_triples(
+    fixtures_dir: Path,
+) -> None:
+    """Subtrees kept for shared nodes give the lines a fresh cache gives."""
+    _, credentials = build_all(*_roster(fixtures_dir))
+    cache = LinesCache(limit=64)  # small: clean-ups happen during the run
+
+    for credential in credentials * 2:
+        batch = NTriplesBatch(cache)
+        batch.add(credential)
+        assert batch.text() == credential_ntriples(credential)
 
 
 def test_batch_refuses_a_node_id_with_other_triples(fixtures_dir: Path) -> None:

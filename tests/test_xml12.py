@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from aurora_edc._build import CredentialBuilder
 from aurora_edc._elm import Node, format_datetime
 from aurora_edc._etsi import Indication
+from aurora_edc._exceptions import InputError
 from aurora_edc._loaders import load_records
 from aurora_edc._records import Award, Organisation, Specification
 from aurora_edc._serialize import WRITERS, Writer, jsonld_bytes
@@ -26,7 +27,10 @@ from aurora_edc._xml12 import (
     elm12_form,
     elm12_report,
     elm12_schema,
+    elm12_tree,
+    tree_bytes,
 )
+from aurora_edc._xml12_claims import SHARED_PARTS
 from aurora_edc._xsd import detect_schema, xml_report
 from aurora_edc.cli import app
 from aurora_edc.testing import TestPKI
@@ -421,3 +425,107 @@ def test_generated_records_give_valid_xml(
     assert report.conforms, [f.to_dict() for f in report.violations]
     born = etree.fromstring(data).xpath("//e:dateOfBirth/text()", namespaces=NS)
     assert born == [format_datetime(award.learner.date_of_birth)[:10]]
+
+
+# --- documents in memory, parts kept between credentials ----------------------------
+
+
+def _cold_bytes(credential: Node, form: ELM12Form | None = None) -> bytes:
+    SHARED_PARTS.clear()
+    return elm12_bytes(credential, form=form)
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURE_FILES))
+def test_kept_shared_parts_give_the_same_bytes(fixtures_dir: Path, name: str) -> None:
+    """Copying kept qualification and organisation elements changes no byte."""
+    credentials = _credentials(fixtures_dir, name)
+    cold = [_cold_bytes(credential) for credential in credentials]
+
+    SHARED_PARTS.clear()
+    forward = [elm12_bytes(credential) for credential in credentials]
+    backward = [elm12_bytes(credential) for credential in reversed(credentials)]
+
+    assert forward == cold
+    assert backward[::-1] == cold
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    spec=SPECS,
+    awards_=st.lists(AWARDS, min_size=2, max_size=3),
+    order=st.randoms(use_true_random=False),
+    mandated=st.booleans(),
+)
+def test_generated_credentials_of_one_specification_keep_parts_exactly(
+    spec: Specification, awards_: list[Award], order: Any, mandated: bool
+) -> None:
+    """Credentials sharing a specification's nodes render as if each were alone."""
+    builder = CredentialBuilder()
+    credentials = [
+        builder.build(spec, award.model_copy(update={"id": f"a{i}"}), issued=ISSUED)
+        for i, award in enumerate(awards_)
+    ]
+    form = ELM12Form.MANDATED if mandated else ELM12Form.DIRECT
+    cold = [_cold_bytes(credential, form) for credential in credentials]
+    positions = list(range(len(credentials)))
+    order.shuffle(positions)
+
+    SHARED_PARTS.clear()
+    warm = {i: elm12_bytes(credentials[i], form=form) for i in positions + positions}
+
+    assert [warm[i] for i in range(len(credentials))] == cold
+
+
+def test_report_of_the_tree_equals_report_of_the_bytes(fixtures_dir: Path) -> None:
+    """Validating the tree in memory finds what validating its bytes finds."""
+    for name in FIXTURE_FILES:
+        for credential in _credentials(fixtures_dir, name):
+            tree = elm12_tree(credential, pretty=True)
+
+            from_tree = elm12_report(credential, tree)
+            from_bytes = elm12_report(credential, tree_bytes(tree))
+
+            assert from_tree.findings == from_bytes.findings
+
+
+def test_violation_in_a_tree_names_the_line_of_its_bytes(fixtures_dir: Path) -> None:
+    """An XSD error found in a tree carries the line of the written document."""
+    credential = _credentials(fixtures_dir, "ec-sample")[0]
+    tree = elm12_tree(credential, pretty=True)
+    title = tree.find(".//e:credentialSubject/e:fullName", NS)
+    assert title is not None
+    etree.SubElement(title, "{http://data.europa.eu/snb}unexpected")
+
+    report = elm12_report(credential, tree)
+
+    assert not report.conforms
+    violation = report.violations[0]
+    expected = elm12_report(credential, tree_bytes(tree)).violations[0]
+    assert violation.line is not None
+    assert violation.line == expected.line
+    assert violation.message == expected.message
+
+
+def test_sealing_a_tree_leaves_it_unchanged_and_verifies(
+    fixtures_dir: Path, test_pki: TestPKI
+) -> None:
+    """seal_xades seals a copy of a tree; the seal verifies."""
+    credential = _credentials(fixtures_dir, "ec-sample")[0]
+    seal = test_pki.issue_seal(organization_identifier="VATIE-654321", key="p256")
+    tree = elm12_tree(credential, pretty=True)
+    before = tree_bytes(tree)
+
+    sealed = seal_xades(tree, seal.seal_key())
+
+    assert tree_bytes(tree) == before
+    report = verify_xades(sealed, trust=[test_pki.root])
+    assert report.indication is Indication.TOTAL_PASSED, report.checks
+    assert xml_report(sealed).conforms
+
+
+def test_sealing_a_tree_of_another_document_is_refused(test_pki: TestPKI) -> None:
+    """A tree whose root is not an ELM 1.2 document is refused like such bytes."""
+    seal = test_pki.issue_seal(organization_identifier="VATIE-654321", key="p256")
+
+    with pytest.raises(InputError, match="expected"):
+        seal_xades(etree.ElementTree(etree.Element("other")), seal.seal_key())

@@ -45,7 +45,7 @@ from ._exceptions import (
     IssuerMismatchError,
     SealError,
 )
-from ._jades_json import loads_strict
+from ._jades_json import check_json_containers, loads_strict
 from ._keys import SealKey, organization_identifier, sealing_moment
 from ._timestamp import request_timestamp
 
@@ -259,16 +259,18 @@ def _prepare_credential(
     data["issued"] = stamp
     data["issuanceDate"] = stamp
 
+    # What is signed must read back the same in every parser (_jades_json):
+    # text member names only (1 and "1" would become duplicates), no NaN, no
+    # lone surrogate (the UTF-8 encoder refuses them), bounded nesting.
     try:
+        check_json_containers(data)
         text = json.dumps(
             data, ensure_ascii=False, separators=(",", ":"), allow_nan=False
         )
-        # What is signed must read back the same in every parser.
-        loads_strict(text)
-    except (ValueError, RecursionError) as exc:
+        return text.encode()
+    except (TypeError, ValueError, RecursionError) as exc:
+        # UnicodeEncodeError is a ValueError.
         raise InputError(f"credential is not strict JSON: {exc}") from exc
-
-    return text.encode()
 
 
 def _check_issuer(data: dict[str, Any], certificate: x509.Certificate) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ._exceptions import InputError
 
-__all__ = ["MAX_JSON_DEPTH", "loads_strict"]
+__all__ = ["MAX_JSON_DEPTH", "check_json_containers", "loads_strict"]
 
 MAX_JSON_DEPTH = 100
 """Deepest nesting of arrays and objects read (EDCs stay under 30 levels)."""
@@ -98,3 +98,37 @@ def _check_tree(value: Any, surrogates: bool) -> None:
             raise InputError(f"nested deeper than {MAX_JSON_DEPTH} levels")
         children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
         stack.extend((child, depth + 1) for child in children)
+
+
+def check_json_containers(value: Any) -> None:
+    """Check data about to be written as JSON: text member names, bounded nesting.
+
+    What ``json.dumps`` cannot refuse itself: ``allow_nan=False`` refuses
+    NaN and the UTF-8 encoder lone surrogates; a member name that is not
+    text (``1`` beside ``"1"``) would be written as a duplicate.
+
+    Raises:
+        ValueError: A member name that is not text, or nesting deeper than
+            :data:`MAX_JSON_DEPTH`.
+
+    """
+    if isinstance(value, dict | list | tuple):
+        _check_container(value, 0)
+
+
+def _check_container(
+    item: dict[Any, Any] | list[Any] | tuple[Any, ...], depth: int
+) -> None:
+    # Recursion is bounded by MAX_JSON_DEPTH, far below the interpreter's limit.
+    if depth >= MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(item, dict):
+        for name, child in item.items():
+            if not isinstance(name, str):
+                raise ValueError(f"member name {name!r} is not text")
+            if isinstance(child, dict | list | tuple):
+                _check_container(child, depth + 1)
+    else:
+        for child in item:
+            if isinstance(child, dict | list | tuple):
+                _check_container(child, depth + 1)

@@ -166,33 +166,19 @@ class NTriplesBatch:
 
     def _collect(self, credential: Node) -> dict[str, str]:
         """Return node id -> lines; within a credential the first node wins."""
-        own: dict[str, str] = {}
-        visited: set[int] = set()
-        stack = [credential]
-        while stack:
-            node = stack.pop()
-            if id(node) in visited:
-                continue
-            visited.add(id(node))
-            if node.id not in own:
-                own[node.id] = self._cache.lines(node)
-            children = [
-                item
-                for value in node.props.values()
-                for item in (value if isinstance(value, list) else [value])
-                if isinstance(item, Node)
-            ]
-            stack.extend(reversed(children))
-
-        return own
+        return self._cache.walk(credential, shortcut=True)
 
 
 class LinesCache:
     """N-Triples lines of nodes, by object identity, kept while they are reused.
 
     Each entry holds its node, so an object id is never reused while cached.
-    When full, only the entries used again since the last clean-up stay: the
-    nodes shared by the credentials of a specification, not the learners'.
+    A node met again (one that the credentials of a specification share) also
+    keeps the lines of its whole subtree, so that the next credential takes
+    them in one step instead of walking the subtree. When full, only the
+    entries used again since the last clean-up stay: the shared nodes, not
+    the learners'. Nodes are taken to be unchanged while cached, as the
+    builder leaves the parts it shares.
 
     Args:
         limit: Number of nodes held before a clean-up.
@@ -205,22 +191,61 @@ class LinesCache:
 
     def lines(self, node: Node) -> str:
         """Return the node's lines, computed once while the node is cached."""
+        return self._entry(node).lines
+
+    def walk(self, root: Node, *, shortcut: bool = False) -> dict[str, str]:
+        """Return node id -> lines for ``root`` and every node below it.
+
+        Depth first, in property order; the first node with an id wins.
+
+        Args:
+            root: The top of the subtree.
+            shortcut: Take the kept subtree of a shared node instead of
+                walking it.
+
+        """
+        own: dict[str, str] = {}
+        visited: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            entry = self._entry(node)
+            if shortcut and entry.hits:
+                if entry.subtree is None:
+                    entry.subtree = self.walk(node)
+                for node_id, lines in entry.subtree.items():
+                    own.setdefault(node_id, lines)
+                continue
+            own.setdefault(node.id, entry.lines)
+            children = [
+                item
+                for value in node.props.values()
+                for item in (value if isinstance(value, list) else [value])
+                if isinstance(item, Node)
+            ]
+            stack.extend(reversed(children))
+
+        return own
+
+    def _entry(self, node: Node) -> _Entry:
         entry = self._entries.get(id(node))
         if entry is not None and entry.node is node:
             entry.hits += 1
-            return entry.lines
+            return entry
         if len(self._entries) >= self.limit:
             self._entries = {
-                key: _Entry(kept.node, kept.lines)
+                key: _Entry(kept.node, kept.lines, subtree=kept.subtree)
                 for key, kept in self._entries.items()
                 if kept.hits
             }
             if len(self._entries) >= self.limit // 2:
                 self._entries = {}
-        lines = node_ntriples(node)
-        self._entries[id(node)] = _Entry(node, lines)
+        entry = self._entries[id(node)] = _Entry(node, node_ntriples(node))
 
-        return lines
+        return entry
 
 
 @dataclass(slots=True)
@@ -228,3 +253,4 @@ class _Entry:
     node: Node
     lines: str
     hits: int = 0
+    subtree: dict[str, str] | None = None

@@ -381,13 +381,13 @@ class RecordIssuer:
             status = "written" if report.conforms else "invalid"
 
         # Render every format once; a format with its own check (the XML schema
-        # of ELM 1.2 XML) adds its findings, and its Violations make the record
-        # invalid like SHACL ones.
-        rendered = self._render(credential)
-        for name, data in rendered.items():
+        # of ELM 1.2 XML) checks the rendered document, its Violations make the
+        # record invalid like SHACL ones, and the seal takes the same document.
+        documents = self._render(credential)
+        for name, document in documents.items():
             check = WRITERS[name].check
-            if report is not None and check is not None and data is not None:
-                checked = check(credential, data)
+            if report is not None and check is not None:
+                checked = check(credential, document)
                 findings += [
                     {**finding.to_dict(), "format": name}
                     for finding in checked.findings
@@ -397,11 +397,13 @@ class RecordIssuer:
             return RecordOutcome(award.id, item.source, "invalid", findings=findings)
 
         if self.key is not None and status == "written":
-            final = self._seal(credential, rendered)
+            final = self._seal(credential, documents)
         else:
             final = {
-                name: WRITERS[name].write(credential) if data is None else data
-                for name, data in rendered.items()
+                name: WRITERS[name].write(credential)
+                if document is None
+                else WRITERS[name].to_bytes(document)
+                for name, document in documents.items()
             }
         target = options.out_dir if status == "written" else options.out_dir / "invalid"
         files, digests = write_files(
@@ -412,38 +414,41 @@ class RecordIssuer:
             award.id, item.source, status, files, findings, sha256=digests
         )
 
-    def _render(self, credential: Node) -> dict[str, bytes | None]:
-        """Render each format; None for JSON-LD that the seal will render."""
+    def _render(self, credential: Node) -> dict[str, Any]:
+        """Render each format's document; None for JSON-LD that the seal renders."""
         sealing = self.key is not None
-        rendered: dict[str, bytes | None] = {}
+        documents: dict[str, Any] = {}
         for name in self.context.options.formats:
             writer = WRITERS[name]
             later = sealing and name == "jsonld" and writer.check is None
-            rendered[name] = None if later else writer.write(credential)
+            documents[name] = None if later else writer.document(credential)
 
-        return rendered
+        return documents
 
-    def _seal(
-        self, credential: Node, rendered: Mapping[str, bytes | None]
-    ) -> dict[str, bytes]:
-        """Seal the JSON-LD (JAdES) and XML (XAdES) renderings."""
+    def _seal(self, credential: Node, documents: Mapping[str, Any]) -> dict[str, bytes]:
+        """Seal the JSON-LD (JAdES) and XML (XAdES) documents."""
         assert self.key is not None and self.context.options.seal is not None
         tsa_url = self.context.options.seal.tsa_url
         when = credential.get("issued")
         sealed = {}
-        for name, data in rendered.items():
+        for name, document in documents.items():
+            writer = WRITERS[name]
             if name == "jsonld":
                 from ._jades import seal_jades
 
                 sealed[name] = seal_jades(
                     to_jsonld(credential), self.key, tsa_url=tsa_url, when=when
                 )
-            elif name == "xml" and data is not None:
+            elif name == "xml" and document is not None:
                 from ._xades_sign import seal_xades
 
-                sealed[name] = seal_xades(data, self.key, tsa_url=tsa_url, when=when)
+                sealed[name] = seal_xades(
+                    document, self.key, tsa_url=tsa_url, when=when
+                )
+            elif document is None:
+                sealed[name] = writer.write(credential)
             else:
-                sealed[name] = WRITERS[name].write(credential) if data is None else data
+                sealed[name] = writer.to_bytes(document)
 
         return sealed
 

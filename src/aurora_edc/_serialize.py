@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import Graph
 from rdflib.plugins.serializers.turtle import TurtleSerializer
@@ -39,9 +40,16 @@ class Writer:
         suffix: File suffix, with the dot.
         media_type: IANA media type.
         write: Function from the credential's root node to the file's bytes.
-        check: Validation of the written bytes (e.g. against an XML schema),
-            run by the main job when it validates; its Violations make the
-            record invalid. ``None`` when the model's SHACL check suffices.
+        check: Validation of the rendered document (e.g. against an XML
+            schema), run by the main job when it validates; its Violations
+            make the record invalid. It receives what ``render`` returns, or
+            the bytes of ``write`` when there is no ``render``. ``None`` when
+            the model's SHACL check suffices.
+        render: Function from the root node to the document in memory (the
+            lxml tree of ``xml``), which ``check`` and the seal take without
+            parsing the bytes again; ``None`` when the bytes are the document.
+        dump: The file's bytes of a rendered document; required with
+            ``render``.
 
     """
 
@@ -49,7 +57,23 @@ class Writer:
     suffix: str
     media_type: str
     write: Callable[[Node], bytes]
-    check: Callable[[Node, bytes], ValidationReport] | None = None
+    check: Callable[[Node, Any], ValidationReport] | None = None
+    render: Callable[[Node], Any] | None = None
+    dump: Callable[[Any], bytes] | None = None
+
+    def document(self, credential: Node) -> Any:
+        """Return the credential rendered for ``check`` and the seal."""
+        return (
+            self.write(credential) if self.render is None else self.render(credential)
+        )
+
+    def to_bytes(self, document: Any) -> bytes:
+        """Return the file's bytes of what :meth:`document` returned."""
+        if self.dump is None:
+            assert isinstance(document, bytes)
+            return document
+
+        return self.dump(document)
 
 
 def jsonld_bytes(credential: Node, *, indent: int | None = 2) -> bytes:
@@ -108,17 +132,37 @@ def _elm12_bytes(credential: Node) -> bytes:
     return elm12_bytes(credential)
 
 
-def _elm12_check(credential: Node, data: bytes) -> ValidationReport:
+def _elm12_render(credential: Node) -> Any:
+    from ._xml12 import elm12_tree
+
+    return elm12_tree(credential, pretty=True)
+
+
+def _elm12_dump(document: Any) -> bytes:
+    from ._xml12 import tree_bytes
+
+    return tree_bytes(document)
+
+
+def _elm12_check(credential: Node, document: Any) -> ValidationReport:
     from ._xml12 import elm12_report
 
-    return elm12_report(credential, data, source_name=f"{credential.id} (xml)")
+    return elm12_report(credential, document, source_name=f"{credential.id} (xml)")
 
 
 WRITERS: dict[str, Writer] = {
     "jsonld": Writer("jsonld", ".jsonld", "application/ld+json", jsonld_bytes),
     "ttl": Writer("ttl", ".ttl", "text/turtle", turtle_bytes),
     "nt": Writer("nt", ".nt", "application/n-triples", ntriples_bytes),
-    "xml": Writer("xml", ".xml", "application/xml", _elm12_bytes, _elm12_check),
+    "xml": Writer(
+        "xml",
+        ".xml",
+        "application/xml",
+        _elm12_bytes,
+        _elm12_check,
+        render=_elm12_render,
+        dump=_elm12_dump,
+    ),
 }
 
 

@@ -20,6 +20,7 @@ Input is parsed by the project's hardened parser only.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ __all__ = [
     "IssuerIdentifier",
     "collapse_whitespace",
     "credential_element",
+    "document_root",
     "element_path",
     "issuer_identifier",
     "parse_document",
@@ -99,15 +101,41 @@ def parse_document(data: bytes, *, source: str = "<xml>") -> etree._Element:
 
     """
     root = parse_xml(data, source_name=source).getroot()
+    _check_root(root, source)
+
+    return root
+
+
+def document_root(document: etree._ElementTree | etree._Element) -> etree._Element:
+    """Return a copy of the root of an ELM 1.2 document built in memory.
+
+    Args:
+        document: The tree, or its root element.
+
+    Returns:
+        A deep copy of the root element, free to change.
+
+    Raises:
+        InputError: Another root element.
+
+    """
+    if isinstance(document, etree._ElementTree):
+        document = document.getroot()
+    root = copy.deepcopy(document)
+    _check_root(root, "<xml tree>")
+
+    return root
+
+
+def _check_root(root: etree._Element, source: str) -> None:
     if root.tag not in _PROOF:
         raise InputError(
-            f"root element {shorten(root.tag)}: expected {{{SNB}}}europassCredential "
-            f"or {{{VP}}}verifiablePresentation (ELM 1.2)",
+            f"root element {shorten(str(root.tag))}: expected "
+            f"{{{SNB}}}europassCredential or {{{VP}}}verifiablePresentation "
+            "(ELM 1.2)",
             source=source,
             line=root.sourceline,
         )
-
-    return root
 
 
 def proof_element(root: etree._Element) -> etree._Element | None:
@@ -209,7 +237,9 @@ def _issuer_organisation(credential: etree._Element) -> etree._Element | None:
     # inline (e.g. the accredited organisation of an accreditation), under the
     # same id. Such copies are fine when they state the same registration; any
     # other element with the issuer's id makes the issuer ambiguous.
-    holders = [e for e in credential.iter() if _collapsed_id(e) == wanted]
+    with_id = credential.xpath("descendant-or-self::*[@id]")
+    assert isinstance(with_id, list)
+    holders = [e for e in with_id if _collapsed_id(e) == wanted]
     copies = [e for e in holders if matches and e is not matches[0]]
     if len(matches) > 1 or any(not _same_registration(e, matches[0]) for e in copies):
         raise InputError(

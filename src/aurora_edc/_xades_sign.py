@@ -50,6 +50,7 @@ from ._xades import (
     SNB,
     XADES,
     credential_element,
+    document_root,
     issuer_identifier,
     parse_document,
     proof_element,
@@ -72,7 +73,7 @@ _DESCRIPTION = "ELM 1.2 European Digital Credential (XML)"
 
 
 def seal_xades(
-    xml: bytes,
+    xml: bytes | etree._ElementTree | etree._Element,
     key: SealKey,
     *,
     tsa_url: str | None = None,
@@ -84,7 +85,10 @@ def seal_xades(
 
     Args:
         xml: The unsealed document: an ELM 1.2 ``europassCredential`` or a
-            mandated ``vp:verifiablePresentation``.
+            mandated ``vp:verifiablePresentation``, as bytes (read with the
+            hardened parser) or as a tree built in memory (sealed as it is,
+            without writing and parsing it again; a copy is sealed, the tree
+            is left unchanged).
         key: Seal key, certificate and chain; the chain goes into KeyInfo.
         tsa_url: RFC 3161 time-stamping authority for the B-T
             ``SignatureTimeStamp``; None makes a B-B seal.
@@ -105,7 +109,10 @@ def seal_xades(
 
     """
     moment = sealing_moment(when, key)
-    root = parse_document(xml, source="<xml to seal>")
+    if isinstance(xml, bytes):
+        root = parse_document(xml, source="<xml to seal>")
+    else:
+        root = document_root(xml)
     _refuse_sealed(root)
     check_issuer(root, key)
 

@@ -21,6 +21,7 @@ Two small subclasses around signxml 5.x, each fixing one documented gap:
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -183,6 +184,20 @@ class XAdESSealSigner(XAdESSigner):
             transforms, f"{{{DS}}}Transform", Algorithm=self.c14n_alg.value
         )
         reference.insert(0, transforms)
+
+    def get_root(self, data: Any) -> etree._Element:
+        """Return a private copy of the document to sign.
+
+        signxml copies a tree by writing and parsing it again, because a copy
+        of an inner element may lose namespaces declared above it. A document
+        root has nothing above it, so a deep copy is the same tree, made
+        without a parse; anything else goes to signxml.
+        """
+        if isinstance(data, etree._Element) and data.getparent() is None:
+            return copy.deepcopy(data)
+        base: Any = super()
+
+        return base.get_root(data)  # type: ignore[no-any-return]
 
     def add_signing_time(
         self,

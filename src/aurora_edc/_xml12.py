@@ -61,6 +61,7 @@ __all__ = [
     "elm12_report",
     "elm12_schema",
     "elm12_tree",
+    "tree_bytes",
 ]
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ def elm12_schema(credential: Node, form: ELM12Form | None = None) -> str:
 
 
 def elm12_tree(
-    credential: Node, *, form: ELM12Form | None = None
+    credential: Node, *, form: ELM12Form | None = None, pretty: bool = False
 ) -> etree._ElementTree:
     """Return the ELM 1.2 document of a credential.
 
@@ -145,6 +146,7 @@ def elm12_tree(
         credential: Root node built by
             :meth:`~aurora_edc._build.CredentialBuilder.build`.
         form: The document form; :func:`elm12_form` decides when ``None``.
+        pretty: Indent the document, as :func:`elm12_bytes` writes it.
 
     Returns:
         The document, with an empty ``proof`` for the seal.
@@ -164,8 +166,11 @@ def elm12_tree(
         root = _credential(credential, parties.issuer, proof=True)
         _location(root, SNB, schema)
     log.debug("ELM 1.2 %s document of %s (%s)", form.value, credential.id, schema)
+    tree = etree.ElementTree(root)
+    if pretty:
+        etree.indent(tree, space="  ")
 
-    return etree.ElementTree(root)
+    return tree
 
 
 def elm12_bytes(
@@ -185,15 +190,19 @@ def elm12_bytes(
         InputError: The node is not a credential.
 
     """
-    tree = elm12_tree(credential, form=form)
-    if pretty:
-        etree.indent(tree, space="  ")
+    return tree_bytes(elm12_tree(credential, form=form, pretty=pretty))
 
+
+def tree_bytes(tree: etree._ElementTree) -> bytes:
+    """Return a document as UTF-8 XML with an XML declaration."""
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
 
 
 def elm12_report(
-    credential: Node, data: bytes, *, source_name: str = "<elm12>"
+    credential: Node,
+    data: bytes | etree._ElementTree,
+    *,
+    source_name: str = "<elm12>",
 ) -> ValidationReport:
     """Validate an ELM 1.2 document against its schema; note what it left out.
 
@@ -204,11 +213,13 @@ def elm12_report(
 
     Args:
         credential: The credential the document was written from.
-        data: The document.
+        data: The document: its bytes, or the tree of :func:`elm12_tree`,
+            validated as it is, without writing and parsing it again.
         source_name: Label of the document in the report.
 
     Returns:
-        The report; its profile is the schema name.
+        The report; its profile is the schema name. The line of an XML Schema
+        error is that of the document's bytes (:func:`tree_bytes` of a tree).
 
     Raises:
         InputError: The document is not well-formed XML.
@@ -216,6 +227,9 @@ def elm12_report(
 
     """
     report = xml_report(data, source_name=source_name)
+    if not report.conforms and isinstance(data, etree._ElementTree):
+        # A tree built in memory has no source lines; its bytes have.
+        report = xml_report(tree_bytes(data), source_name=source_name)
     supplement = _profile_iri(credential) == _DIPLOMA_SUPPLEMENT
     notes = tuple(content_findings(credential, diploma_supplement=supplement))
     if notes:

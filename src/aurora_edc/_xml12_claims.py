@@ -20,6 +20,8 @@ The ELM v3 node ids are kept as the 1.2 ids: ``IdType`` is ``xs:anyURI``, so
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,7 +43,14 @@ from ._xml12_parts import (
     texts,
 )
 
-__all__ = ["SECTIONS", "References", "achievement", "grade_text"]
+__all__ = [
+    "SECTIONS",
+    "SHARED_PARTS",
+    "References",
+    "SharedParts",
+    "achievement",
+    "grade_text",
+]
 
 # The references sections of EuropassCredentialType, in schema order.
 SECTIONS = (
@@ -77,18 +86,66 @@ class References:
         default_factory=lambda: {name: {} for name in SECTIONS}
     )
     accredited: Node | None = None
+    _recordings: list[_Recording] = field(default_factory=list, repr=False)
 
     def add(
-        self, section: str, node: Node, build: Callable[[etree._Element], object]
+        self,
+        section: str,
+        node: Node,
+        build: Callable[[etree._Element], object],
+        shared_by: tuple[Node | None, ...] = (),
     ) -> str:
-        """Build ``node`` into ``section`` unless it is there; return its id."""
+        """Build ``node`` into ``section`` unless it is there; return its id.
+
+        ``shared_by`` names the nodes the entry is made of, when they are the
+        parts the credentials of a specification share (its qualification, an
+        organisation): the entries built for them are then kept
+        (:data:`SHARED_PARTS`) and copied into the next document.
+        """
         entries = self.sections[section]
-        if node.id not in entries:
+        if node.id in entries:
+            self._note_existing(section, node.id)
+            return node.id
+        kept = SHARED_PARTS.get(shared_by) if shared_by else None
+        if kept is not None and all(
+            node_id in self.sections[name] for name, node_id in kept.needs
+        ):
+            for name, node_id, pristine in kept.entries:
+                if node_id in self.sections[name]:
+                    self._note_existing(name, node_id)
+                else:
+                    self.sections[name][node_id] = copy.deepcopy(pristine)
+            return node.id
+
+        recording = _Recording(set(self._keys())) if shared_by else None
+        if recording is not None:
+            self._recordings.append(recording)
+        try:
             holder = etree.Element("holder")
             build(holder)
             entries[node.id] = holder[0]
+        finally:
+            if recording is not None:
+                self._recordings.pop()
+        if recording is not None:
+            added = tuple(
+                (name, node_id, copy.deepcopy(self.sections[name][node_id]))
+                for name, node_id in self._keys()
+                if (name, node_id) not in recording.before
+            )
+            SHARED_PARTS.put(shared_by, _Kept(added, frozenset(recording.needs)))
 
         return node.id
+
+    def _keys(self) -> list[tuple[str, str]]:
+        return [(name, key) for name, found in self.sections.items() for key in found]
+
+    def _note_existing(self, section: str, node_id: str) -> None:
+        # An entry the document had before a recording began is not in the
+        # recording: a document may copy the recording only if it has it too.
+        for recording in self._recordings:
+            if (section, node_id) in recording.before:
+                recording.needs.add((section, node_id))
 
     def agent(self, org: Node) -> str:
         """Add an organisation to ``agentReferences``; return its id."""
@@ -99,7 +156,7 @@ class References:
             ]
             organization(holder, "organization", org, own)
 
-        return self.add("agentReferences", org, build)
+        return self.add("agentReferences", org, build, shared_by=(org,))
 
     def accreditation(self, node: Node, accredited: Node) -> str:
         """Add an accreditation of ``accredited``; return its id."""
@@ -115,6 +172,66 @@ class References:
             entries = self.sections[name]
             if entries:
                 element(parent, name).extend(entries.values())
+
+
+@dataclass
+class _Recording:
+    before: set[tuple[str, str]]
+    needs: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """Entries a build added, and the entries it found already there."""
+
+    entries: tuple[tuple[str, str, etree._Element], ...]
+    needs: frozenset[tuple[str, str]]
+
+
+class SharedParts:
+    """Reference entries built for nodes many credentials share, by identity.
+
+    Building the ELM 1.2 elements of a qualification and its organisations
+    costs more than copying them, and every credential of a specification
+    needs the same ones. An entry holds the nodes it was built from, so an
+    object id is never reused while kept; the nodes are taken to be unchanged
+    while kept, as the builder leaves the parts it shares.
+
+    Args:
+        limit: Entries held before the least recently added are dropped.
+
+    """
+
+    def __init__(self, limit: int = 256) -> None:
+        self.limit = limit
+        self._entries: dict[tuple[int, ...], tuple[tuple[object, ...], _Kept]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, nodes_: tuple[Node | None, ...]) -> _Kept | None:
+        """Return the entries built from exactly these node objects, if kept."""
+        found = self._entries.get(tuple(map(id, nodes_)))
+        if found is None or any(
+            a is not b for a, b in zip(found[0], nodes_, strict=True)
+        ):
+            return None
+
+        return found[1]
+
+    def put(self, nodes_: tuple[Node | None, ...], entries: _Kept) -> None:
+        """Keep the entries built from these nodes."""
+        with self._lock:
+            while len(self._entries) >= self.limit:
+                del self._entries[next(iter(self._entries))]
+            self._entries[tuple(map(id, nodes_))] = (nodes_, entries)
+
+    def clear(self) -> None:
+        """Drop every entry."""
+        with self._lock:
+            self._entries.clear()
+
+
+SHARED_PARTS = SharedParts()
+"""The process's kept reference entries (see :class:`SharedParts`)."""
 
 
 def achievement(parent: etree._Element, claim: Node, refs: References) -> None:
@@ -265,7 +382,9 @@ def _specification(spec: Node, refs: References, accredited: Node | None) -> str
         for reference in parts:
             element(entry, "hasPart", idref=reference)
 
-    return refs.add("learningSpecificationReferences", spec, build)
+    target = accredited or refs.accredited
+
+    return refs.add("learningSpecificationReferences", spec, build, (spec, target))
 
 
 def _specification_common(entry: etree._Element, spec: Node, refs: References) -> None:

@@ -190,12 +190,23 @@ def _code_of(primary: str) -> str | None:
 
 def _texts_of(value: LangMap) -> Iterator[tuple[str, str, str]]:
     """Yield (tag, 1.2 code, text), the first text of each admitted code."""
+    texts_ = value.texts
+    for tag, code_ in _kept_codes(tuple(texts_)):
+        yield tag, code_, texts_[tag]
+
+
+@functools.lru_cache(maxsize=1024)
+def _kept_codes(tags: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(tag, 1.2 code) of the tags kept: the first tag of each admitted code."""
     seen: set[str] = set()
-    for tag, text in value.texts.items():
+    kept = []
+    for tag in tags:
         code_ = language_code(tag)
         if code_ is not None and code_ not in seen:
             seen.add(code_)
-            yield tag, code_, text
+            kept.append((tag, code_))
+
+    return tuple(kept)
 
 
 def lost_languages(value: LangMap) -> list[str]:
@@ -204,9 +215,14 @@ def lost_languages(value: LangMap) -> list[str]:
     A tag is lost when 1.2 has no code for its language, or when an earlier
     tag of the same language took the code (``en`` and ``en-GB``).
     """
-    kept = {tag for tag, _, _ in _texts_of(value)}
+    return list(_lost_tags(tuple(value.texts)))
 
-    return [tag for tag in value.texts if tag not in kept]
+
+@functools.lru_cache(maxsize=1024)
+def _lost_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
+    kept = {tag for tag, _ in _kept_codes(tags)}
+
+    return tuple(tag for tag in tags if tag not in kept)
 
 
 def texts(parent: etree._Element, name: str, value: LangMap | None) -> None:
