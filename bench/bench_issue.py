@@ -81,6 +81,7 @@ class RSSSampler(threading.Thread):
         self.peak_main = 0
         self.peak_by_role: dict[str, int] = {}
         self.main_cpu = 0.0
+        self.cpu_ticks: dict[int, int] = {}
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -97,6 +98,8 @@ class RSSSampler(threading.Thread):
         me = os.getpid()
         tree = {me} | descendants(me)
         sizes = {pid: memory_kb(pid, "VmRSS:") for pid in tree}
+        for pid in tree - {me}:
+            self.cpu_ticks[pid] = max(self.cpu_ticks.get(pid, 0), cpu_ticks(pid))
         shares = {pid: memory_kb(pid, "Pss:", "smaps_rollup") for pid in tree}
         self.peak_main = max(self.peak_main, sizes.get(me, 0))
         self.peak_total = max(self.peak_total, sum(sizes.values()))
@@ -123,6 +126,17 @@ def descendants(root: int) -> set[int]:
                 stack.append(child)
 
     return found
+
+
+def cpu_ticks(pid: int) -> int:
+    """Return the user + system CPU time of a process, in clock ticks."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    fields = stat.rsplit(")", 1)[1].split()
+
+    return int(fields[11]) + int(fields[12])
 
 
 def memory_kb(pid: int, field: str, name: str = "status") -> int:
@@ -324,6 +338,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"pipeline ({args.formats}), {args.n} credentials, {args.workers} "
         f"workers: {elapsed:.1f} s, {throughput:.1f} cred/s; main process CPU "
         f"{sampler.main_cpu / args.n * 1000:.2f} ms per credential"
+    )
+    worker_cpu = sum(sampler.cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
+    print(
+        f"worker processes: CPU {worker_cpu / args.n * 1000:.2f} ms per credential, "
+        f"busy {worker_cpu / (elapsed * args.workers):.0%} of {args.workers} x "
+        f"{elapsed:.1f} s (start-up included; last sample up to 0.2 s early)"
     )
     print(
         f"peak RSS: {sampler.peak_total / 1024:.0f} MB all processes (PSS, "

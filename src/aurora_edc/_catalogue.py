@@ -28,13 +28,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from ._exceptions import (
     ArtefactIntegrityError,
     ArtefactNotFoundError,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Artefact", "ArtefactCatalogue", "default_catalogue"]
 
@@ -243,6 +245,8 @@ class ArtefactCatalogue:
             raise ValueError(f"timeout must be positive, not {timeout}")
         wanted = [self.entry(url) for url in urls] if urls else list(self.artefacts)
         written = []
+        import httpx  # only this command downloads: loaded on first use
+
         with httpx.Client(timeout=timeout, follow_redirects=True) as client:
             for entry in wanted:
                 if self._resolves(entry):
@@ -256,6 +260,8 @@ class ArtefactCatalogue:
 
     def _download(self, client: httpx.Client, entry: Artefact, source: str) -> Path:
         assert self.cache is not None
+        import httpx
+
         log.info("fetching %s from %s", entry.url, source)
         try:
             with client.stream("GET", source) as response:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from rdflib import Graph
@@ -37,7 +37,7 @@ from ._catalogue import default_catalogue
 from ._elm import Node, term, to_graph
 from ._exceptions import ArtefactError, InputError
 from ._jsonld import _DEFECTS, compensate_context_defects
-from ._ntriples import LinesCache, NTriplesBatch, node_ntriples
+from ._ntriples import LinesCache, NTriplesBatch
 from ._report import Finding, ValidationReport
 from ._shacl import SHACLValidator, _shape_files, get_profile
 from ._shacl_results import finding_order
@@ -134,12 +134,13 @@ class BulkValidator:
         if self.engine == "pyshacl":
             return [self.reference(c) for c in credentials]
 
-        fixes = [_context_fixes(c) for c in credentials]
+        owns = [self._cache.walk(c, shortcut=True) for c in credentials]
+        fixes = [_context_fixes(own) for own in owns]
         reports: list[ValidationReport | None] = [None] * len(credentials)
         pending = list(range(len(credentials)))
         while pending:
-            members, pending, text = self._batch(credentials, fixes, pending)
-            checked = self._check_batch(credentials, fixes, members, text)
+            members, pending, text = self._batch(credentials, owns, fixes, pending)
+            checked = self._check_batch(credentials, owns, fixes, members, text)
             for index, report in zip(members, checked, strict=True):
                 reports[index] = report
 
@@ -155,6 +156,7 @@ class BulkValidator:
     def _batch(
         self,
         credentials: Sequence[Node],
+        owns: Sequence[Mapping[str, str]],
         fixes: Sequence[tuple[str, tuple[Finding, ...]]],
         pending: list[int],
     ) -> tuple[list[int], list[int], str]:
@@ -164,7 +166,7 @@ class BulkValidator:
         rest: list[int] = []
         for index in pending:
             fits = (self._mergeable or not members) and batch.add(
-                credentials[index], fixes[index][0]
+                credentials[index], fixes[index][0], own=owns[index]
             )
             (members if fits else rest).append(index)
 
@@ -173,6 +175,7 @@ class BulkValidator:
     def _check_batch(
         self,
         credentials: Sequence[Node],
+        owns: Sequence[Mapping[str, str]],
         fixes: Sequence[tuple[str, tuple[Finding, ...]]],
         members: list[int],
         text: str,
@@ -187,16 +190,17 @@ class BulkValidator:
         return [
             self._check_batch(
                 credentials,
+                owns,
                 fixes,
                 [index],
-                self._text_of(credentials[index], fixes[index][0]),
+                self._text_of(credentials[index], owns[index], fixes[index][0]),
             )[0]
             for index in members
         ]
 
-    def _text_of(self, credential: Node, extra: str) -> str:
+    def _text_of(self, credential: Node, own: Mapping[str, str], extra: str) -> str:
         batch = NTriplesBatch(self._cache)
-        batch.add(credential, extra)
+        batch.add(credential, extra, own=own)
 
         return batch.text()
 
@@ -248,19 +252,22 @@ def _defect_terms() -> frozenset[str]:
     )
 
 
-def _context_fixes(credential: Node) -> tuple[str, tuple[Finding, ...]]:
+def _context_fixes(own: Mapping[str, str]) -> tuple[str, tuple[Finding, ...]]:
     """Return the triples and findings that the context fix-ups add.
 
     The same as :func:`compensate_context_defects` on the whole graph, done on
     the few nodes that hold a mis-mapped property.
+
+    Args:
+        own: A credential's node id -> N-Triples lines.
+
     """
-    defects = _defect_terms()
-    hits = [node for node in _unique_nodes(credential) if defects & node.props.keys()]
-    if not hits:
+    predicates = _defect_predicates()
+    texts = [lines for lines in own.values() if any(p in lines for p in predicates)]
+    if not texts:
         return "", ()
     graph = Graph()
-    for node in hits:
-        graph.parse(data=node_ntriples(node), format="nt")
+    graph.parse(data="".join(texts), format="nt")
     fixed, findings = compensate_context_defects(graph)
     added = Graph()
     for triple in fixed:
@@ -270,19 +277,9 @@ def _context_fixes(credential: Node) -> tuple[str, tuple[Finding, ...]]:
     return added.serialize(format="nt"), findings
 
 
-def _unique_nodes(credential: Node) -> list[Node]:
-    seen: set[int] = set()
-    nodes = []
-    stack = [credential]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        nodes.append(node)
-        for value in node.props.values():
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, Node):
-                    stack.append(item)
+@functools.cache
+def _defect_predicates() -> tuple[str, ...]:
+    """The mis-mapped IRIs as N-Triples predicates, spaces around."""
+    defects = _defect_terms()
 
-    return nodes
+    return tuple(f" <{d.published}> " for d in _DEFECTS if d.term in defects)

@@ -16,7 +16,7 @@ union could then hide a violation of one of them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -132,19 +132,27 @@ class NTriplesBatch:
         self._parts: list[str] = []
         self.size = 0
 
-    def add(self, credential: Node, extra: str = "") -> bool:
+    def add(
+        self,
+        credential: Node,
+        extra: str = "",
+        *,
+        own: Mapping[str, str] | None = None,
+    ) -> bool:
         """Add a credential unless it conflicts with one already added.
 
         Args:
             credential: Root node.
             extra: More N-Triples lines that belong to this credential only.
+            own: The credential's node id -> lines, when the caller has them
+                (from :meth:`LinesCache.walk` of the same cache).
 
         Returns:
             False, leaving the batch unchanged, when a node id of this
             credential already stands for other triples in the batch.
 
         """
-        own = self._collect(credential)
+        own = dict(own) if own is not None else self._collect(credential)
         if extra:
             own[f"\x00extra\x00{credential.id}"] = extra
         for node_id, lines in own.items():

@@ -30,8 +30,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import pyshacl
-from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
 from rdflib import Graph
 
 from ._catalogue import ArtefactCatalogue, default_catalogue
@@ -484,6 +482,15 @@ def _credential(
 def _run_pyshacl(
     graph: Graph, shapes: Graph, profile: str, source: str
 ) -> list[Finding]:
+    # pySHACL (and rdflib's SPARQL engine under it) loads on first use: the
+    # bulk path's workers need it only when pyrudof finds something.
+    import pyshacl
+    from pyshacl.errors import (
+        ConstraintLoadError,
+        ReportableRuntimeError,
+        ShapeLoadError,
+    )
+
     try:
         _, report, _ = pyshacl.validate(
             graph,

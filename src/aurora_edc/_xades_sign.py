@@ -227,12 +227,13 @@ def sign_document(
     """Sign a prepared document (placeholder in place) with signxml.
 
     Args:
-        root: Document root holding ``<ds:Signature Id="placeholder"/>``.
+        root: Document root holding ``<ds:Signature Id="placeholder"/>``, a
+            private copy of the caller's: it is signed in place.
         key: The seal key.
         moment: The SigningTime.
 
     Returns:
-        The root of the signed copy.
+        The signed root.
 
     Raises:
         SealError: signxml refused the input or the key.
@@ -244,7 +245,7 @@ def sign_document(
         description=_DESCRIPTION,
     )
     try:
-        signed = signer.sign(
+        return signer.sign_owned(
             root,
             key=key.private_key,
             cert=[key.certificate, *key.chain],
@@ -252,9 +253,6 @@ def sign_document(
         )
     except (SignXMLException, ValueError) as exc:
         raise SealError(f"signxml could not sign: {exc}") from exc
-    assert isinstance(signed, etree._Element)
-
-    return signed
 
 
 def add_signature_timestamp(root: etree._Element, tsa_url: str) -> None:

@@ -170,6 +170,7 @@ class XAdESSealSigner(XAdESSigner):
             c14n_algorithm=CanonicalizationMethod(C14N_EXCLUSIVE),
         )
         self._signing_time = signing_time.astimezone(UTC)
+        self._owned: etree._Element | None = None
 
     def _add_reference_to_signed_info(
         self, sig_root: etree._Element, node_to_reference: etree._Element, **attrs: Any
@@ -185,15 +186,35 @@ class XAdESSealSigner(XAdESSigner):
         )
         reference.insert(0, transforms)
 
+    def sign_owned(self, root: etree._Element, **options: Any) -> etree._Element:
+        """Sign a document root the caller owns, in place; return it signed.
+
+        signxml takes two copies of the input, one to hold the signature and
+        one to digest; the caller's private copy can serve as the first.
+        """
+        self._owned = root
+        try:
+            signed = self.sign(root, **options)
+        finally:
+            self._owned = None
+        assert isinstance(signed, etree._Element)
+
+        return signed
+
     def get_root(self, data: Any) -> etree._Element:
         """Return a private copy of the document to sign.
 
         signxml copies a tree by writing and parsing it again, because a copy
         of an inner element may lose namespaces declared above it. A document
         root has nothing above it, so a deep copy is the same tree, made
-        without a parse; anything else goes to signxml.
+        without a parse (and the root given to :meth:`sign_owned` is used once
+        as it is); anything else goes to signxml.
         """
         if isinstance(data, etree._Element) and data.getparent() is None:
+            owned = self._owned
+            if owned is not None and owned is data:
+                self._owned = None
+                return owned
             return copy.deepcopy(data)
         base: Any = super()
 

@@ -58,16 +58,40 @@ def content_findings(
         Findings with severity Warning and ``check="elm12"``.
 
     """
-    seen: set[str] = set()
-    for node in credential.walk():
-        if node.id in seen:
-            continue
-        seen.add(node.id)
+    for node in _unique_nodes(credential):
         yield from _languages(node)
         if "LearningAssessment" in node.types:
             yield from _grade(node)
     if diploma_supplement:
         yield from _supplement(credential)
+
+
+def _unique_nodes(credential: Node) -> list[Node]:
+    """The nodes of a credential, depth first, the first of each id only.
+
+    Like :meth:`Node.walk`, but a node object met again is not walked again.
+    """
+    seen: set[str] = set()
+    visited: set[int] = set()
+    found = []
+    stack = [credential]
+    while stack:
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if node.id not in seen:
+            seen.add(node.id)
+            found.append(node)
+        children = [
+            item
+            for value in node.props.values()
+            for item in (value if isinstance(value, list) else [value])
+            if isinstance(item, Node)
+        ]
+        stack.extend(reversed(children))
+
+    return found
 
 
 def _languages(node: Node) -> Iterator[Finding]:
