@@ -47,7 +47,6 @@ from ._exceptions import (
 )
 from ._jades_json import check_json_containers, loads_strict
 from ._keys import SealKey, organization_identifier, sealing_moment
-from ._timestamp import request_timestamp
 
 __all__ = [
     "JADES_ALGORITHMS",
@@ -224,6 +223,8 @@ def seal_jades(
 
     signature = sealed["signatures"][0]
     if tsa_url is not None:
+        from ._timestamp import request_timestamp  # B-T only: httpx, path checks
+
         token = request_timestamp(signature["signature"].encode("ascii"), tsa_url)
         signature["header"] = {"etsiU": [signature_timestamp_entry(token)]}
     logger.debug("JAdES seal: %d payload bytes, %s", len(payload), key.algorithm)

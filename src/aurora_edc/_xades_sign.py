@@ -42,7 +42,6 @@ from ._exceptions import (
     shorten,
 )
 from ._keys import SealKey, sealing_moment
-from ._timestamp import request_timestamp
 from ._xades import (
     C14N_EXCLUSIVE,
     CRED,
@@ -270,6 +269,8 @@ def add_signature_timestamp(root: etree._Element, tsa_url: str) -> None:
     value = signature.find(f"{{{DS}}}SignatureValue")
     assert value is not None
     octets = etree.tostring(value, method="c14n", exclusive=True, with_comments=False)
+    from ._timestamp import request_timestamp  # B-T only: httpx, path checks
+
     token = request_timestamp(octets, tsa_url)
 
     qualifying = signature.find(f"{{{DS}}}Object/{{{XADES}}}QualifyingProperties")
