@@ -22,6 +22,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -274,6 +275,7 @@ class RecordIssuer:
             else None
         )
         self.key = options.seal.load() if options.seal is not None else None
+        self._shared_parts: Any = None  # ELM 1.2 parts kept (xml only)
 
     def issue(self, items: Sequence[SourcedAward | RecordError]) -> list[RecordOutcome]:
         """Issue a few records; return their outcomes in order."""
@@ -418,12 +420,27 @@ class RecordIssuer:
         """Render each format's document; None for JSON-LD that the seal renders."""
         sealing = self.key is not None
         documents: dict[str, Any] = {}
-        for name in self.context.options.formats:
-            writer = WRITERS[name]
-            later = sealing and name == "jsonld" and writer.check is None
-            documents[name] = None if later else writer.document(credential)
+        with self._keeping_shared_parts():
+            for name in self.context.options.formats:
+                writer = WRITERS[name]
+                later = sealing and name == "jsonld" and writer.check is None
+                documents[name] = None if later else writer.document(credential)
 
         return documents
+
+    def _keeping_shared_parts(self) -> AbstractContextManager[object]:
+        """Copy, not rebuild, the ELM 1.2 elements of the shared nodes.
+
+        The builder never changes the nodes it shares between credentials.
+        """
+        if "xml" not in self.context.options.formats:
+            return nullcontext()
+        from ._xml12_claims import SharedParts, keeping_shared_parts
+
+        if self._shared_parts is None:
+            self._shared_parts = SharedParts()
+
+        return keeping_shared_parts(self._shared_parts)
 
     def _seal(self, credential: Node, documents: Mapping[str, Any]) -> dict[str, bytes]:
         """Seal the JSON-LD (JAdES) and XML (XAdES) documents."""

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -45,11 +47,11 @@ from ._xml12_parts import (
 
 __all__ = [
     "SECTIONS",
-    "SHARED_PARTS",
     "References",
     "SharedParts",
     "achievement",
     "grade_text",
+    "keeping_shared_parts",
 ]
 
 # The references sections of EuropassCredentialType, in schema order.
@@ -99,14 +101,15 @@ class References:
 
         ``shared_by`` names the nodes the entry is made of, when they are the
         parts the credentials of a specification share (its qualification, an
-        organisation): the entries built for them are then kept
-        (:data:`SHARED_PARTS`) and copied into the next document.
+        organisation): inside :func:`keeping_shared_parts`, the entries built
+        for them are kept and copied into the next document.
         """
         entries = self.sections[section]
         if node.id in entries:
             self._note_existing(section, node.id)
             return node.id
-        kept = SHARED_PARTS.get(shared_by) if shared_by else None
+        parts = _ACTIVE_PARTS.get() if shared_by else None
+        kept = parts.get(shared_by) if parts is not None else None
         if kept is not None and all(
             node_id in self.sections[name] for name, node_id in kept.needs
         ):
@@ -117,7 +120,7 @@ class References:
                     self.sections[name][node_id] = copy.deepcopy(pristine)
             return node.id
 
-        recording = _Recording(set(self._keys())) if shared_by else None
+        recording = _Recording(set(self._keys())) if parts is not None else None
         if recording is not None:
             self._recordings.append(recording)
         try:
@@ -127,13 +130,13 @@ class References:
         finally:
             if recording is not None:
                 self._recordings.pop()
-        if recording is not None:
+        if parts is not None and recording is not None:
             added = tuple(
                 (name, node_id, copy.deepcopy(self.sections[name][node_id]))
                 for name, node_id in self._keys()
                 if (name, node_id) not in recording.before
             )
-            SHARED_PARTS.put(shared_by, _Kept(added, frozenset(recording.needs)))
+            parts.put(shared_by, _Kept(added, frozenset(recording.needs)))
 
         return node.id
 
@@ -230,8 +233,31 @@ class SharedParts:
             self._entries.clear()
 
 
-SHARED_PARTS = SharedParts()
-"""The process's kept reference entries (see :class:`SharedParts`)."""
+_ACTIVE_PARTS: ContextVar[SharedParts | None] = ContextVar(
+    "aurora_edc_shared_parts", default=None
+)
+
+
+@contextmanager
+def keeping_shared_parts(parts: SharedParts) -> Iterator[SharedParts]:
+    """Keep and copy the shared parts of the documents written in this block.
+
+    Only for callers that leave the shared nodes unchanged while the block
+    runs, as the main job's builder does; outside such a block every document
+    is built in full.
+
+    Args:
+        parts: Where the entries are kept (one per run, say).
+
+    Yields:
+        ``parts``.
+
+    """
+    token = _ACTIVE_PARTS.set(parts)
+    try:
+        yield parts
+    finally:
+        _ACTIVE_PARTS.reset(token)
 
 
 def achievement(parent: etree._Element, claim: Node, refs: References) -> None:
