@@ -6,6 +6,8 @@ import __future__
 import importlib
 import importlib.resources
 import pkgutil
+import subprocess
+import sys
 import types
 
 import aurora_edc
@@ -59,3 +61,30 @@ def test_typed_marker_is_shipped() -> None:
     files = importlib.resources.files("aurora_edc")
 
     assert files.joinpath("py.typed").is_file()
+
+
+def test_lazy_table_covers_all_and_nothing_else() -> None:
+    """Each name of ``__all__`` is either imported eagerly or in the lazy table."""
+    eager = {
+        name
+        for name in aurora_edc.__all__
+        if name in vars(aurora_edc) and name not in aurora_edc._LAZY
+    }
+    lazy = set(aurora_edc._LAZY)
+
+    assert lazy | eager == set(aurora_edc.__all__)
+    assert not lazy & eager
+
+
+def test_importing_the_package_loads_no_heavy_dependency() -> None:
+    """``import aurora_edc`` alone loads neither rdflib, pySHACL, signxml nor httpx."""
+    code = (
+        "import sys, aurora_edc\n"
+        "heavy = {'rdflib', 'pyshacl', 'signxml', 'httpx', 'lxml.etree'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert found.stdout.strip() == "[]"

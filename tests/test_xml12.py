@@ -13,7 +13,7 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from aurora_edc._build import CredentialBuilder
-from aurora_edc._elm import LangMap, Node, format_datetime
+from aurora_edc._elm import Node, format_datetime
 from aurora_edc._etsi import Indication
 from aurora_edc._exceptions import InputError
 from aurora_edc._loaders import load_records
@@ -30,7 +30,6 @@ from aurora_edc._xml12 import (
     elm12_tree,
     tree_bytes,
 )
-from aurora_edc._xml12_claims import SharedParts, keeping_shared_parts
 from aurora_edc._xsd import detect_schema, xml_report
 from aurora_edc.cli import app
 from aurora_edc.testing import TestPKI
@@ -428,60 +427,6 @@ def test_generated_records_give_valid_xml(
 
 
 # --- documents in memory, parts kept between credentials ----------------------------
-
-
-@pytest.mark.parametrize("name", sorted(FIXTURE_FILES))
-def test_kept_shared_parts_give_the_same_bytes(fixtures_dir: Path, name: str) -> None:
-    """Copying kept qualification and organisation elements changes no byte."""
-    credentials = _credentials(fixtures_dir, name)
-    cold = [elm12_bytes(credential) for credential in credentials]
-
-    with keeping_shared_parts(SharedParts()):
-        forward = [elm12_bytes(credential) for credential in credentials]
-        backward = [elm12_bytes(credential) for credential in reversed(credentials)]
-
-    assert forward == cold
-    assert backward[::-1] == cold
-
-
-def test_parts_are_kept_only_inside_the_block(fixtures_dir: Path) -> None:
-    """Outside keeping_shared_parts, a changed shared node shows in the next output."""
-    first, second = _credentials(fixtures_dir, "roster")[:2]
-    issuer = first.get("issuer")
-    with keeping_shared_parts(SharedParts()) as parts:
-        elm12_bytes(first)
-    assert parts.get((issuer,)) is not None
-
-    issuer.set("legalName", LangMap({"en": "Renamed University"}))
-
-    assert b"Renamed University" in elm12_bytes(second)
-
-
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    spec=SPECS,
-    awards_=st.lists(AWARDS, min_size=2, max_size=3),
-    order=st.randoms(use_true_random=False),
-    mandated=st.booleans(),
-)
-def test_generated_credentials_of_one_specification_keep_parts_exactly(
-    spec: Specification, awards_: list[Award], order: Any, mandated: bool
-) -> None:
-    """Credentials sharing a specification's nodes render as if each were alone."""
-    builder = CredentialBuilder()
-    credentials = [
-        builder.build(spec, award.model_copy(update={"id": f"a{i}"}), issued=ISSUED)
-        for i, award in enumerate(awards_)
-    ]
-    form = ELM12Form.MANDATED if mandated else ELM12Form.DIRECT
-    cold = [elm12_bytes(credential, form=form) for credential in credentials]
-    positions = list(range(len(credentials)))
-    order.shuffle(positions)
-
-    with keeping_shared_parts(SharedParts()):
-        warm = {i: elm12_bytes(credentials[i], form=form) for i in positions * 2}
-
-    assert [warm[i] for i in range(len(credentials))] == cold
 
 
 def test_report_of_the_tree_equals_report_of_the_bytes(fixtures_dir: Path) -> None:

@@ -435,7 +435,7 @@ class RecordIssuer:
         """
         if "xml" not in self.context.options.formats:
             return nullcontext()
-        from ._xml12_claims import SharedParts, keeping_shared_parts
+        from ._xml12_shared import SharedParts, keeping_shared_parts
 
         if self._shared_parts is None:
             self._shared_parts = SharedParts()

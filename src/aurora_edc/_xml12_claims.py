@@ -21,10 +21,7 @@ The ELM v3 node ids are kept as the 1.2 ids: ``IdType`` is ``xs:anyURI``, so
 from __future__ import annotations
 
 import copy
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -44,14 +41,13 @@ from ._xml12_parts import (
     organization,
     texts,
 )
+from ._xml12_shared import KeptParts, active_parts
 
 __all__ = [
     "SECTIONS",
     "References",
-    "SharedParts",
     "achievement",
     "grade_text",
-    "keeping_shared_parts",
 ]
 
 # The references sections of EuropassCredentialType, in schema order.
@@ -108,7 +104,7 @@ class References:
         if node.id in entries:
             self._note_existing(section, node.id)
             return node.id
-        parts = _ACTIVE_PARTS.get() if shared_by else None
+        parts = active_parts() if shared_by else None
         kept = parts.get(shared_by) if parts is not None else None
         if kept is not None and all(
             node_id in self.sections[name] for name, node_id in kept.needs
@@ -136,7 +132,7 @@ class References:
                 for name, node_id in self._keys()
                 if (name, node_id) not in recording.before
             )
-            parts.put(shared_by, _Kept(added, frozenset(recording.needs)))
+            parts.put(shared_by, KeptParts(added, frozenset(recording.needs)))
 
         return node.id
 
@@ -181,83 +177,6 @@ class References:
 class _Recording:
     before: set[tuple[str, str]]
     needs: set[tuple[str, str]] = field(default_factory=set)
-
-
-@dataclass(frozen=True)
-class _Kept:
-    """Entries a build added, and the entries it found already there."""
-
-    entries: tuple[tuple[str, str, etree._Element], ...]
-    needs: frozenset[tuple[str, str]]
-
-
-class SharedParts:
-    """Reference entries built for nodes many credentials share, by identity.
-
-    Building the ELM 1.2 elements of a qualification and its organisations
-    costs more than copying them, and every credential of a specification
-    needs the same ones. An entry holds the nodes it was built from, so an
-    object id is never reused while kept; the nodes are taken to be unchanged
-    while kept, as the builder leaves the parts it shares.
-
-    Args:
-        limit: Entries held before the least recently added are dropped.
-
-    """
-
-    def __init__(self, limit: int = 256) -> None:
-        self.limit = limit
-        self._entries: dict[tuple[int, ...], tuple[tuple[object, ...], _Kept]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, nodes_: tuple[Node | None, ...]) -> _Kept | None:
-        """Return the entries built from exactly these node objects, if kept."""
-        found = self._entries.get(tuple(map(id, nodes_)))
-        if found is None or any(
-            a is not b for a, b in zip(found[0], nodes_, strict=True)
-        ):
-            return None
-
-        return found[1]
-
-    def put(self, nodes_: tuple[Node | None, ...], entries: _Kept) -> None:
-        """Keep the entries built from these nodes."""
-        with self._lock:
-            while len(self._entries) >= self.limit:
-                del self._entries[next(iter(self._entries))]
-            self._entries[tuple(map(id, nodes_))] = (nodes_, entries)
-
-    def clear(self) -> None:
-        """Drop every entry."""
-        with self._lock:
-            self._entries.clear()
-
-
-_ACTIVE_PARTS: ContextVar[SharedParts | None] = ContextVar(
-    "aurora_edc_shared_parts", default=None
-)
-
-
-@contextmanager
-def keeping_shared_parts(parts: SharedParts) -> Iterator[SharedParts]:
-    """Keep and copy the shared parts of the documents written in this block.
-
-    Only for callers that leave the shared nodes unchanged while the block
-    runs, as the main job's builder does; outside such a block every document
-    is built in full.
-
-    Args:
-        parts: Where the entries are kept (one per run, say).
-
-    Yields:
-        ``parts``.
-
-    """
-    token = _ACTIVE_PARTS.set(parts)
-    try:
-        yield parts
-    finally:
-        _ACTIVE_PARTS.reset(token)
 
 
 def achievement(parent: etree._Element, claim: Node, refs: References) -> None:
