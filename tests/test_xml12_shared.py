@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from aurora_edc._build import CredentialBuilder
-from aurora_edc._elm import LangMap
+from aurora_edc._elm import LangMap, Node
 from aurora_edc._records import Award, Specification
 from aurora_edc._xml12 import ELM12Form, elm12_bytes
+from aurora_edc._xml12_claims import References
 from aurora_edc._xml12_shared import SharedParts, keeping_shared_parts
 from helpers import ISSUED
 from test_xml12 import AWARDS, FIXTURE_FILES, SPECS, _credentials
@@ -70,3 +72,57 @@ def test_generated_credentials_of_one_specification_keep_parts_exactly(
         warm = {i: elm12_bytes(credentials[i], form=form) for i in positions * 2}
 
     assert [warm[i] for i in range(len(credentials))] == cold
+
+
+class _Nested:
+    """A parent entry whose build adds a shared part, whose build adds an outcome."""
+
+    def __init__(self) -> None:
+        self.parent = Node("Qualification", "urn:parent")
+        self.part = Node("Qualification", "urn:part")
+        self.outcome = Node("LearningOutcome", "urn:outcome")
+
+    def outcome_into(self, refs: References) -> None:
+        refs.add(
+            "learningOutcomeReferences",
+            self.outcome,
+            lambda holder: etree.SubElement(holder, "outcome", id=self.outcome.id),
+        )
+
+    def part_into(self, refs: References) -> None:
+        def build(holder: etree._Element) -> None:
+            self.outcome_into(refs)
+            etree.SubElement(holder, "part", id=self.part.id)
+
+        refs.add("learningSpecificationReferences", self.part, build, (self.part,))
+
+    def parent_into(self, refs: References) -> None:
+        def build(holder: etree._Element) -> None:
+            self.part_into(refs)
+            etree.SubElement(holder, "parent", id=self.parent.id)
+
+        refs.add("learningSpecificationReferences", self.parent, build, (self.parent,))
+
+
+def _keys(refs: References) -> list[tuple[str, str]]:
+    return sorted((name, key) for name, found in refs.sections.items() for key in found)
+
+
+def test_copy_inside_a_recording_passes_on_what_it_relies_on() -> None:
+    """A kept part copied while recording its parent makes the parent need it too."""
+    nested = _Nested()
+    alone = References()
+    nested.parent_into(alone)
+
+    with keeping_shared_parts(SharedParts()):
+        first = References()  # the outcome is there before the part is kept
+        nested.outcome_into(first)
+        nested.part_into(first)
+        second = References()  # the part is copied inside the parent's recording
+        nested.outcome_into(second)
+        nested.parent_into(second)
+        third = References()  # no outcome yet: the parent's copy lacks it
+        nested.parent_into(third)
+
+    assert ("learningOutcomeReferences", "urn:outcome") in _keys(third)
+    assert _keys(third) == _keys(alone)

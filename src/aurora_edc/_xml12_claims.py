@@ -109,6 +109,9 @@ class References:
         if kept is not None and all(
             node_id in self.sections[name] for name, node_id in kept.needs
         ):
+            # What the copy relies on, an enclosing recording relies on too.
+            for name, node_id in kept.needs:
+                self._note_existing(name, node_id)
             for name, node_id, pristine in kept.entries:
                 if node_id in self.sections[name]:
                     self._note_existing(name, node_id)
