@@ -32,7 +32,12 @@ from aurora_edc import (
     seal_jades,
     verify_jades,
 )
-from aurora_edc._jades import b64url, issuer_serial, jades_header
+from aurora_edc._jades import (
+    MAX_CREDENTIAL_BYTES,
+    b64url,
+    issuer_serial,
+    jades_header,
+)
 from aurora_edc._timestamp import _tst_info
 from aurora_edc.testing import IssuedCertificate, TestPKI, TimestampAuthority
 
@@ -672,3 +677,38 @@ def test_data_that_reads_back_differently_is_refused(
 
     with pytest.raises(InputError, match=message):
         seal_jades(credential, rsa_seal.seal_key())
+
+
+def test_data_larger_than_a_verifier_reads_is_refused(
+    rsa_seal: IssuedCertificate,
+) -> None:
+    """Data over 32 MiB as compact JSON is refused, as such bytes are."""
+    credential = {
+        "id": "urn:x",
+        "issuer": {"eIDASIdentifier": {"notation": "VATBE-0123456789"}},
+        "image": "A" * (MAX_CREDENTIAL_BYTES + 1),
+    }
+
+    with pytest.raises(InputError, match="expected at most"):
+        seal_jades(credential, rsa_seal.seal_key())
+
+
+@pytest.mark.parametrize("value", ["{}", None, [("id", "urn:x")], 42])
+def test_what_is_not_a_json_object_is_an_input_error(
+    rsa_seal: IssuedCertificate, value: Any
+) -> None:
+    """seal_jades refuses text, lists (even of pairs), None and numbers."""
+    with pytest.raises(InputError, match="expected a JSON object"):
+        seal_jades(value, rsa_seal.seal_key())
+
+
+def test_bytearray_is_sealed_like_bytes(
+    unsealed_edc: dict[str, Any], rsa_seal: IssuedCertificate, test_pki: TestPKI
+) -> None:
+    """A bytearray of JSON is read with the strict reader, like bytes."""
+    data = bytearray(json.dumps(unsealed_edc).encode())
+
+    sealed = seal_jades(data, rsa_seal.seal_key())
+
+    report = verify_jades(sealed, trust=[test_pki.root])
+    assert report.indication is Indication.TOTAL_PASSED

@@ -11,6 +11,7 @@ import pytest
 from aurora_edc._issue import IssueOptions, issue_batch, issue_records
 from aurora_edc._issue_journal import JOURNAL_NAME
 from aurora_edc._loaders import load_records, stream_records
+from aurora_edc._outputs import output_stem
 from helpers import ISSUED
 
 pytest.importorskip("pyrudof")
@@ -210,3 +211,30 @@ def test_issue_batch_returns_every_outcome_in_order(
     assert [o.status for o in report.outcomes] == ["error", *["written"] * 3]
     assert report.to_dict()["summary"]["inputs"] == 4
     assert report.failed == 1
+
+
+@pytest.mark.parametrize("second", ["hashed", "case"])
+def test_award_ids_that_name_the_same_files_are_an_error(
+    fixtures_dir: Path, tmp_path: Path, second: str
+) -> None:
+    """An id whose file name another id already takes is reported, not written."""
+    paths = _roster(fixtures_dir, tmp_path, rows=2)
+    roster = paths[1]
+    header, first_row, second_row = roster.read_text("utf-8").splitlines()
+    unsafe = "VU/2026/001"
+    other = output_stem(unsafe) if second == "hashed" else output_stem(unsafe).upper()
+    rows = [
+        header,
+        first_row.replace("VU-DLSD-2026-001", unsafe, 1),
+        second_row.replace("VU-DLSD-2026-002", other, 1),
+    ]
+    roster.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+
+    issue_records(stream_records(paths), _options(out))
+
+    records = json.loads((out / "report.json").read_text("utf-8"))["records"]
+    assert [r["status"] for r in records] == ["written", "error"]
+    assert "same output files" in records[1]["error"]["message"]
+    assert "roster.csv:2" in records[1]["error"]["message"]
+    assert len(list(out.glob("*.jsonld"))) == 1

@@ -15,8 +15,11 @@ from typer.testing import CliRunner
 from aurora_edc._build import CredentialBuilder
 from aurora_edc._elm import Node, format_datetime
 from aurora_edc._etsi import Indication
-from aurora_edc._exceptions import InputError
-from aurora_edc._loaders import load_records
+from aurora_edc._exceptions import InputError, UnsafeXMLError
+from aurora_edc._issue import IssueOptions
+from aurora_edc._limits import DEFAULT_XML_LIMITS
+from aurora_edc._loaders import SourcedAward, load_records
+from aurora_edc._pipeline import IssueContext, issue_partition
 from aurora_edc._records import Award, Organisation, Specification
 from aurora_edc._serialize import WRITERS, Writer, jsonld_bytes
 from aurora_edc._xades_sign import seal_xades
@@ -482,3 +485,77 @@ def test_sealing_a_tree_of_another_document_is_refused(test_pki: TestPKI) -> Non
 
     with pytest.raises(InputError, match="expected"):
         seal_xades(etree.ElementTree(etree.Element("other")), seal.seal_key())
+
+
+@pytest.mark.parametrize("change", ["tail", "entity", "xml-id", "deep"])
+def test_sealing_a_tree_that_would_not_read_back_is_refused(
+    fixtures_dir: Path, test_pki: TestPKI, change: str
+) -> None:
+    """A tree is held to the hardened parser's rules before it is sealed."""
+    credential = _credentials(fixtures_dir, "ec-sample")[0]
+    seal = test_pki.issue_seal(organization_identifier="VATIE-654321", key="p256")
+    tree = elm12_tree(credential, pretty=True)
+    root = tree.getroot()
+    subject = root.find("e:credentialSubject", NS)
+    assert subject is not None
+    if change == "tail":
+        root.tail = "text after the document"
+    elif change == "entity":
+        subject[0].append(etree.Entity("secret"))
+    elif change == "xml-id":
+        for element in subject[:2]:
+            element.set("{http://www.w3.org/XML/1998/namespace}id", "twice")
+    else:
+        node = subject
+        for _ in range(120):
+            node = etree.SubElement(node, "{http://data.europa.eu/snb}deep")
+
+    with pytest.raises(UnsafeXMLError):
+        seal_xades(tree, seal.seal_key())
+    with pytest.raises(UnsafeXMLError):
+        elm12_report(credential, tree)
+
+
+@pytest.mark.parametrize("value", ["<xml/>", None, ["a"]])
+def test_sealing_something_else_is_an_input_error(
+    test_pki: TestPKI, value: Any
+) -> None:
+    """seal_xades refuses what is neither bytes nor a tree with InputError."""
+    seal = test_pki.issue_seal(organization_identifier="VATIE-654321", key="p256")
+
+    with pytest.raises(InputError, match="expected bytes or an lxml tree"):
+        seal_xades(value, seal.seal_key())
+
+
+def test_record_whose_xml_would_not_read_back_is_an_error(
+    fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """A description over the text limit fails its record; the others are written."""
+    batch = load_records(
+        [fixtures_dir / "roster/spec.yaml", fixtures_dir / "roster/roster.csv"]
+    )
+    spec_id = next(iter(batch.specifications))
+    huge = "x" * (DEFAULT_XML_LIMITS.max_text_length + 1)
+    big_spec = Specification.model_validate(
+        {
+            **batch.specifications[spec_id].model_dump(),
+            "id": "huge",
+            "description": huge,
+        }
+    )
+    first = batch.awards[0]
+    odd = SourcedAward(
+        "t:1", first.award.model_copy(update={"id": "odd", "specification": "huge"})
+    )
+    context = IssueContext(
+        IssueOptions(out_dir=tmp_path, formats=("jsonld", "xml"), engine="pyrudof"),
+        ISSUED,
+        batch.organisations,
+        {**batch.specifications, "huge": big_spec},
+    )
+
+    outcomes = list(issue_partition([odd, *batch.awards[1:3]], context))
+
+    assert [o.status for o in outcomes] == ["error", "written", "written"]
+    assert "max-text-length" in outcomes[0].error["message"]
+    assert not list(tmp_path.glob("odd.*"))

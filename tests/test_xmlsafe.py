@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -16,7 +17,7 @@ from lxml import etree
 
 from aurora_edc import InputError, UnsafeXMLError
 from aurora_edc._limits import DEFAULT_XML_LIMITS, XMLLimits
-from aurora_edc._xmlsafe import _RefuseResolver, parse_xml
+from aurora_edc._xmlsafe import _RefuseResolver, check_tree, parse_xml
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 
@@ -371,3 +372,81 @@ def test_many_attributes_on_one_element_are_refused_on_their_count() -> None:
 
     assert caught.value.rule == "max-attributes"
     assert "found 40000" in str(caught.value)
+
+
+# --- documents built in memory (check_tree) -----------------------------------------
+
+
+def _deep(depth: int) -> etree._Element:
+    root = etree.Element("r")
+    node = root
+    for _ in range(depth - 1):
+        node = etree.SubElement(node, "d")
+    return root
+
+
+def _with_tail() -> etree._Element:
+    root = etree.fromstring(b"<r/>")
+    root.tail = "after the root"
+    return root
+
+
+def _twice_xml_id() -> etree._Element:
+    root = etree.fromstring(b"<r><a/><b/></r>")
+    for child in root:
+        child.set("{http://www.w3.org/XML/1998/namespace}id", "same")
+    return root
+
+
+def _entity() -> etree._Element:
+    root = etree.fromstring(b"<r><a/></r>")
+    root[0].append(etree.Entity("secret"))
+    return root
+
+
+def _with_dtd() -> etree._Element:
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False)
+    return etree.fromstring(b"<!DOCTYPE r [<!ENTITY e 'x'>]><r>&e;</r>", parser)
+
+
+def _long(attribute: bool) -> etree._Element:
+    root = etree.Element("r")
+    big = "x" * (DEFAULT_XML_LIMITS.max_attribute_length + 1)
+    if attribute:
+        root.set("a", big)
+    else:
+        root.text = "x" * (DEFAULT_XML_LIMITS.max_text_length + 1)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("make", "rule"),
+    [
+        (lambda: _deep(DEFAULT_XML_LIMITS.max_depth + 1), "max-depth"),
+        (_with_tail, "outside-root"),
+        (_twice_xml_id, "xml-id"),
+        (_entity, "entity"),
+        (_with_dtd, "doctype"),
+        (lambda: _long(attribute=True), "max-attribute-length"),
+        (lambda: _long(attribute=False), "max-text-length"),
+    ],
+)
+def test_check_tree_refuses_what_reading_the_bytes_would(make: Any, rule: str) -> None:
+    """A tree is refused under the rule its written bytes would break when read."""
+    root = make()
+
+    with pytest.raises(UnsafeXMLError) as caught:
+        check_tree(root)
+
+    assert caught.value.rule == rule
+    written = etree.tostring(root.getroottree())
+    with pytest.raises((UnsafeXMLError, InputError)):
+        parse_xml(written)
+
+
+def test_check_tree_accepts_what_reads_back() -> None:
+    """Comments, processing instructions and tails inside the root are fine."""
+    root = etree.fromstring(b"<r><!--c--><?p x?><a xml:id='one'>t</a>tail</r>")
+
+    check_tree(root)
+    parse_xml(etree.tostring(root))

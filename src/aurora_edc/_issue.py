@@ -261,7 +261,8 @@ class _Run:
         self.out_dir = out_dir
         self.progress = progress
         self.inputs = 0
-        self._first_source: dict[str, str] = {}
+        # Output file stem (case folded) -> the first award id and source.
+        self._first: dict[str, tuple[str, str]] = {}
         self._stale: dict[int, list[str]] = {}
 
     def slices(
@@ -315,11 +316,21 @@ class _Run:
 
     def _unique(self, item: SourcedAward) -> SourcedAward | RecordOutcome:
         award_id = item.award.id
-        first = self._first_source.setdefault(award_id, item.source)
-        if first == item.source:
+        # Ids name the files: two ids that give one file name (also on a
+        # case-insensitive file system) would overwrite each other's credential.
+        stem = output_stem(award_id).casefold()
+        first_id, first_source = self._first.setdefault(stem, (award_id, item.source))
+        if first_source == item.source and first_id == award_id:
             return item
+        if first_id == award_id:
+            message = f"award id already used by the record at {first_source}"
+        else:
+            message = (
+                f"award id names the same output files as award {first_id!r} at "
+                f"{first_source} ({output_stem(first_id)}.*)"
+            )
         error = RecordError(
-            f"award id already used by the record at {first}",
+            message,
             record_id=award_id,
             path="id",
             rule="award ids are unique within a run (they name the files)",

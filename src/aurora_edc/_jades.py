@@ -232,11 +232,10 @@ def seal_jades(
     return json.dumps(sealed, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _prepare_credential(
-    credential: bytes | dict[str, Any], key: SealKey, moment: datetime
-) -> bytes:
+def _prepare_credential(credential: object, key: SealKey, moment: datetime) -> bytes:
     """Check the issuer, set the issuance time, serialise compactly."""
-    if isinstance(credential, bytes):
+    if isinstance(credential, bytes | bytearray | memoryview):
+        credential = bytes(credential)
         if len(credential) > MAX_CREDENTIAL_BYTES:
             raise InputError(
                 f"credential of {len(credential)} bytes, "
@@ -246,8 +245,10 @@ def _prepare_credential(
             data = loads_strict(credential)
         except ValueError as exc:
             raise InputError(f"credential is not strict JSON: {exc}") from exc
-    else:
+    elif isinstance(credential, dict):
         data = dict(credential)  # only top-level members change: no deep copy
+    else:
+        data = credential
     if not isinstance(data, dict):
         raise InputError(
             f"credential: expected a JSON object, found {type(data).__name__}"
@@ -268,10 +269,18 @@ def _prepare_credential(
         text = json.dumps(
             data, ensure_ascii=False, separators=(",", ":"), allow_nan=False
         )
-        return text.encode()
+        payload = text.encode()
     except (TypeError, ValueError, RecursionError) as exc:
         # UnicodeEncodeError is a ValueError.
         raise InputError(f"credential is not strict JSON: {exc}") from exc
+    if len(payload) > MAX_CREDENTIAL_BYTES:
+        # The verifier refuses larger payloads: never seal what cannot be read.
+        raise InputError(
+            f"credential of {len(payload)} bytes as compact JSON, "
+            f"expected at most {MAX_CREDENTIAL_BYTES}"
+        )
+
+    return payload
 
 
 def _check_issuer(data: dict[str, Any], certificate: x509.Certificate) -> None:

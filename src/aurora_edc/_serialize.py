@@ -19,6 +19,8 @@ from rdflib.plugins.serializers.turtle import TurtleSerializer
 from rdflib.term import Node as RDFNode
 
 from ._elm import Node, context_prefixes, to_graph, to_jsonld
+from ._exceptions import UnsafeXMLError
+from ._limits import DEFAULT_XML_LIMITS
 from ._report import ValidationReport
 
 __all__ = [
@@ -140,8 +142,18 @@ def _elm12_render(credential: Node) -> Any:
 
 def _elm12_dump(document: Any) -> bytes:
     from ._xml12 import tree_bytes
+    from ._xmlsafe import check_tree
 
-    return tree_bytes(document)
+    check_tree(document, source_name="<elm12>")
+    data = tree_bytes(document)
+    if len(data) > DEFAULT_XML_LIMITS.max_bytes:
+        raise UnsafeXMLError(
+            f"ELM 1.2 document of {len(data)} bytes (rule 'max-bytes'): "
+            f"expected at most {DEFAULT_XML_LIMITS.max_bytes}",
+            rule="max-bytes",
+        )
+
+    return data
 
 
 def _elm12_check(credential: Node, document: Any) -> ValidationReport:

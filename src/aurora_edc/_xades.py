@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ._exceptions import InputError, shorten
-from ._xmlsafe import parse_xml
+from ._xmlsafe import check_tree, parse_xml
 
 __all__ = [
     "C14N_EXCLUSIVE",
@@ -117,12 +117,15 @@ def document_root(document: etree._ElementTree | etree._Element) -> etree._Eleme
 
     Raises:
         InputError: Another root element.
+        UnsafeXMLError: The tree breaks a rule of the hardened parser
+            (:func:`~aurora_edc._xmlsafe.check_tree`).
 
     """
     if isinstance(document, etree._ElementTree):
         document = document.getroot()
+    _check_root(document, "<xml tree>")
+    check_tree(document, source_name="<xml tree>")
     root = copy.deepcopy(document)
-    _check_root(root, "<xml tree>")
 
     return root
 

@@ -37,11 +37,13 @@ from signxml.exceptions import SignXMLException
 
 from ._exceptions import (
     AlreadySealedError,
+    InputError,
     IssuerMismatchError,
     SealError,
     shorten,
 )
 from ._keys import SealKey, sealing_moment
+from ._limits import DEFAULT_XML_LIMITS
 from ._xades import (
     C14N_EXCLUSIVE,
     CRED,
@@ -108,10 +110,15 @@ def seal_xades(
 
     """
     moment = sealing_moment(when, key)
-    if isinstance(xml, bytes):
-        root = parse_document(xml, source="<xml to seal>")
-    else:
+    if isinstance(xml, bytes | bytearray | memoryview):
+        root = parse_document(bytes(xml), source="<xml to seal>")
+    elif isinstance(xml, etree._ElementTree | etree._Element):
         root = document_root(xml)
+    else:
+        raise InputError(
+            f"document to seal: expected bytes or an lxml tree, "
+            f"found {type(xml).__name__}"
+        )
     _refuse_sealed(root)
     check_issuer(root, key)
 
@@ -122,8 +129,15 @@ def seal_xades(
     if tsa_url is not None:
         add_signature_timestamp(sealed, tsa_url)
     logger.debug("XAdES seal made for %r", key)
+    data = etree.tostring(sealed, xml_declaration=True, encoding="UTF-8")
+    if len(data) > DEFAULT_XML_LIMITS.max_bytes:
+        # Readers refuse larger documents: never seal what cannot be read.
+        raise InputError(
+            f"sealed document of {len(data)} bytes, expected at most "
+            f"{DEFAULT_XML_LIMITS.max_bytes} (rule 'max-bytes')"
+        )
 
-    return etree.tostring(sealed, xml_declaration=True, encoding="UTF-8")
+    return data
 
 
 def _refuse_sealed(root: etree._Element) -> None:

@@ -19,6 +19,13 @@ are refused, following the OWASP XXE guidance and the defusedxml rule set:
     A ceiling of libxml2 itself (depth 256, text node of 10 MB, entity
     amplification), which the parser never lifts.
 
+A document built in memory (the ELM 1.2 writer's tree) is held to the same
+rules by :func:`check_tree` before it is checked or sealed as it is, so that
+what is written can be read back: besides the limits, an entity reference
+node (``entity``), text outside the document element (``outside-root``) and a
+repeated ``xml:id`` (``xml-id``) are refused, as parsing the written bytes
+would refuse them.
+
 A refusal raises :class:`~aurora_edc.UnsafeXMLError` naming the rule and, where
 known, the line; malformed XML raises :class:`~aurora_edc.InputError` with the
 line. The result keeps ``sourceline`` on every element.
@@ -39,7 +46,7 @@ from ._exceptions import InputError, UnsafeXMLError, shorten
 from ._files import open_regular_file
 from ._limits import DEFAULT_XML_LIMITS, XMLLimits
 
-__all__ = ["parse_xml"]
+__all__ = ["check_tree", "parse_xml"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +56,7 @@ _CHUNK = 64 * 1024
 _LIBXML2_LIMITS = frozenset({"ERR_RESOURCE_LIMIT", "ERR_ENTITY_LOOP"})
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 
 
 def parse_xml(
@@ -78,6 +86,67 @@ def parse_xml(
     guard = _Guard(limits, name)
 
     return guard.parse(_chunks(source, limits, name))
+
+
+def check_tree(
+    document: etree._ElementTree | etree._Element,
+    *,
+    limits: XMLLimits = DEFAULT_XML_LIMITS,
+    source_name: str = "<tree>",
+) -> None:
+    """Refuse a document built in memory that the hardened parser would refuse.
+
+    The same rules as :func:`parse_xml` (see the module docstring), except
+    ``max-bytes``, which applies to written bytes.
+
+    Args:
+        document: The tree, or its root element.
+        limits: The size and shape limits to enforce.
+        source_name: Label used in error messages.
+
+    Raises:
+        UnsafeXMLError: The document breaks a rule; ``rule`` names it.
+
+    """
+    root = document.getroot() if isinstance(document, etree._ElementTree) else document
+    guard = _Guard(limits, source_name)
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        guard._doctype(None)
+    for node in (root, *root.itersiblings(), *root.itersiblings(preceding=True)):
+        if node.tail and node.tail.strip():
+            guard._refuse(
+                "outside-root",
+                "text outside the document element (rule 'outside-root'): "
+                f"expected none, found {shorten(node.tail)}",
+                None,
+            )
+    entity = next(root.iter(etree.Entity), None)
+    if entity is not None:
+        guard._refuse(
+            "entity",
+            f"entity reference {shorten(str(entity))} refused (rule 'entity'): "
+            "written out, it names an entity no DTD declares",
+            None,
+        )
+    guard._check(etree.iterwalk(root, events=("start", "end")))
+    _check_xml_ids(root, guard)
+
+
+def _check_xml_ids(root: etree._Element, guard: _Guard) -> None:
+    seen: set[str] = set()
+    for element in root.iter(etree.Element):
+        value = element.get(_XML_ID)
+        if value is None:
+            continue
+        if value in seen:
+            guard._refuse(
+                "xml-id",
+                f"xml:id {shorten(value)} repeated at {shorten(element.tag)} "
+                "(rule 'xml-id'): expected each xml:id once",
+                None,
+            )
+        seen.add(value)
 
 
 def _chunks(source: Path | bytes, limits: XMLLimits, name: str) -> Iterator[bytes]:

@@ -48,7 +48,7 @@ from ._exceptions import (
     XSDConformanceError,
 )
 from ._report import Finding, ValidationReport
-from ._xmlsafe import parse_xml
+from ._xmlsafe import check_tree, parse_xml
 from ._xsd_findings import findings_from_log
 
 if TYPE_CHECKING:
@@ -332,10 +332,12 @@ def _schema(name: str) -> _Schema:
 
 
 def _tree(source: XMLInput, source_name: str | None) -> etree._ElementTree:
-    if isinstance(source, etree._ElementTree):
-        return source
-    if isinstance(source, etree._Element):
-        return source.getroottree()
+    if isinstance(source, etree._ElementTree | etree._Element):
+        # A tree built in memory meets the rules its written bytes would.
+        check_tree(source, source_name=source_name or "<tree>")
+        return (
+            source if isinstance(source, etree._ElementTree) else source.getroottree()
+        )
 
     return parse_xml(source, source_name=source_name)
 
