@@ -175,6 +175,20 @@ def test_progress_and_resume_are_reported(fixtures_dir: Path, tmp_path: Path) ->
     assert "(6 from an earlier run)" in second.stdout
 
 
+def test_progress_total_counts_definition_errors(
+    fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """A refused specification counts in the total: progress never passes it."""
+    roster = _short_roster(fixtures_dir, tmp_path)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("specifications:\n  - id: broken\n    title: {en: B}\n")
+    args = [str(fixtures_dir / "roster/spec.yaml"), str(broken), str(roster)]
+
+    result = runner.invoke(app, ["issue", *args, "--out", str(tmp_path / "out")])
+
+    assert "progress: 7/7 records, 1 not written" in result.output, result.output
+
+
 def test_issue_seals_each_file(
     fixtures_dir: Path, tmp_path: Path, test_pki: object
 ) -> None:

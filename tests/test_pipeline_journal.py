@@ -238,3 +238,23 @@ def test_award_ids_that_name_the_same_files_are_an_error(
     assert "same output files" in records[1]["error"]["message"]
     assert "roster.csv:2" in records[1]["error"]["message"]
     assert len(list(out.glob("*.jsonld"))) == 1
+
+
+def test_run_over_other_files_never_deletes_the_earlier_credentials(
+    fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """A second run into the same directory with other record files is a new run."""
+    paths = _roster(fixtures_dir, tmp_path, rows=4)
+    out = tmp_path / "out"
+    issue_records(stream_records(paths), _options(out))
+    before = sorted(path.name for path in out.glob("*.jsonld"))
+    lines = paths[1].read_text("utf-8").splitlines()
+    single = tmp_path / "single.csv"
+    single.write_text("\n".join([lines[0], lines[3]]) + "\n", encoding="utf-8")
+
+    summary = issue_records(stream_records([paths[0], single]), _options(out))
+
+    assert summary.resumed == 0 and summary.written == 1
+    assert sorted(path.name for path in out.glob("*.jsonld")) == before
+    records = json.loads((out / "report.json").read_text("utf-8"))["records"]
+    assert [r["record"] for r in records] == ["VU-DLSD-2026-003"]

@@ -277,11 +277,13 @@ def test_nonsense_durations_are_refused(tmp_path: Path, value: object) -> None:
         ("awarding_body.homepage", "javascript:alert(1)"),
         ("awarding_body.email", 'a>b"c@d.ef'),
         ("title", {"en": "Bad\u202eTitle"}),
+        ("title", {"en": "Not in XML \ufffe"}),
+        ("awarding_body.legal_name", "Not in XML \uffff"),
         ("title", {"EN": "x", "en": "y"}),
     ],
 )
 def test_unsafe_text_is_refused(tmp_path: Path, field: str, value: object) -> None:
-    """Script URLs, bad IRIs, bidi overrides and clashing tags are refused."""
+    """Script URLs, bad IRIs, bidi overrides, XML non-characters, clashing tags."""
     batch = load_records(
         [_write(tmp_path, {"specifications": [_set(SPEC, field, value)]})]
     )
@@ -335,3 +337,39 @@ def test_specification_default_language_applies_to_its_texts(tmp_path: Path) -> 
     batch = load_records([_write(tmp_path, {"specifications": [spec]})])
 
     assert batch.specifications["mc-1"].title == {"fr": "Eau"}
+
+
+def test_lone_surrogate_fails_its_award_only(tmp_path: Path) -> None:
+    """An award holding a lone surrogate escape is an error; the others load."""
+    path = tmp_path / "records.json"
+    bad = {**AWARD, "id": "bad", "learner": {"full_name": "Sur\udc00rogate"}}
+    document = {"specifications": [SPEC], "awards": [AWARD, bad]}
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+    batch = load_records([path])
+
+    assert [item.award.id for item in batch.awards] == [AWARD["id"]]
+    (error,) = batch.errors
+    assert error.record_id == "bad"
+    assert "U+DC00" in str(error)
+
+
+def test_award_of_a_refused_redefinition_is_not_issued_under_the_first(
+    tmp_path: Path,
+) -> None:
+    """An award whose file's specification clashes with an earlier one is an error."""
+    first = _write(tmp_path, {"specifications": [SPEC]}, "a.json")
+    variant = _set(SPEC, "title", {"en": "Water, another definition"})
+    award = {**AWARD, "id": "b-1", "specification": "mc-1"}
+    second = _write(
+        tmp_path, {"specifications": [variant], "awards": [award]}, "b.json"
+    )
+
+    batch = load_records([first, second])
+
+    assert not batch.awards
+    messages = [str(error) for error in batch.errors]
+    assert any("already loaded" in message for message in messages)
+    (refused,) = [e for e in batch.errors if e.record_id == "b-1"]
+    assert refused.path == "specification"
+    assert "b.json:specifications[0]" in str(refused)

@@ -55,10 +55,15 @@ def test_deep_nesting_is_refused() -> None:
         parse_json("[" * 100_000 + "]" * 100_000, "deep.json")
 
 
-def test_lone_surrogate_is_refused() -> None:
-    """Text with a lone surrogate escape is not valid Unicode and is refused."""
+def test_lone_surrogate_in_a_key_is_refused() -> None:
+    """A key with a lone surrogate escape is not valid Unicode and is refused."""
     with pytest.raises(InputError, match="not valid Unicode"):
-        parse_json('{"id": "a\\ud800"}', "s.json")
+        parse_json('{"a\\ud800": "id"}', "s.json")
+
+
+def test_lone_surrogate_in_a_value_is_left_to_the_record() -> None:
+    """A value with a lone surrogate is read; the record model refuses it."""
+    assert parse_json('{"id": "a\\ud800"}', "s.json") == {"id": "a\ud800"}
 
 
 def test_python_tags_are_refused() -> None:

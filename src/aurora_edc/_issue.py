@@ -187,8 +187,13 @@ def issue_records(
     if options.validate and validator is None:
         engine = resolve_engine(engine)
     seal_id = seal_identity(options.seal)
-    issued = run_issued(options, definitions, seal_id, restart)
-    settings = run_settings(options, issued, definitions, seal_id)
+    inputs = (
+        [str(path.resolve()) for path in records.files]
+        if isinstance(records, RecordStream)
+        else None
+    )
+    issued = run_issued(options, definitions, seal_id, restart, inputs=inputs)
+    settings = run_settings(options, issued, definitions, seal_id, inputs=inputs)
     context = IssueContext(
         replace(options, engine=engine, issued=issued),
         issued,

@@ -74,6 +74,8 @@ def run_issued(
     definitions: RecordBatch,
     seal_id: dict[str, Any] | None,
     restart: bool,
+    *,
+    inputs: list[str] | None = None,
 ) -> datetime:
     """Return the issue time: given, else that of the run being resumed, else now."""
     if options.issued is not None:
@@ -85,7 +87,7 @@ def run_issued(
         except (KeyError, AttributeError, ValueError):
             then = None
         if then is not None and earlier == run_settings(
-            options, then, definitions, seal_id
+            options, then, definitions, seal_id, inputs=inputs
         ):
             return then
 
@@ -97,8 +99,15 @@ def run_settings(
     issued: datetime,
     definitions: RecordBatch,
     seal_id: dict[str, Any] | None,
+    *,
+    inputs: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Return what the outputs depend on besides each record (JSON-ready)."""
+    """Return what the outputs depend on besides each record (JSON-ready).
+
+    ``inputs`` names the record files in the order they are read: a run over
+    other files is a new run, never the resumption of the one in the output
+    directory (whose records it would match by position).
+    """
     from . import __version__
 
     organisations = [
@@ -110,7 +119,7 @@ def run_settings(
         for key in sorted(definitions.specifications)
     ]
 
-    return {
+    settings = {
         "aurora-edc": __version__,
         "profile": options.profile,
         "formats": list(options.formats),
@@ -120,6 +129,10 @@ def run_settings(
         "seal": seal_id,
         "definitions": input_digest(json.dumps([organisations, specifications])),
     }
+    if inputs is not None:
+        settings["inputs"] = inputs
+
+    return settings
 
 
 def seal_identity(seal: SealSettings | None) -> dict[str, Any] | None:

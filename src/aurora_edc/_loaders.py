@@ -39,6 +39,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# Context key: this file's specification ids that were not kept, by source.
+_REFUSED = "refused_specifications"
+
 _MAX_RECORD_FILE = 256 * 1024 * 1024
 
 
@@ -190,6 +193,11 @@ class RecordStream:
     documents: list[tuple[Path, dict[str, Any], dict[str, Any]]]
     csv_files: list[Path]
 
+    @property
+    def files(self) -> list[Path]:
+        """The record files, in the order their awards are read."""
+        return [path for path, _, _ in self.documents] + list(self.csv_files)
+
     def __iter__(self) -> Iterator[SourcedAward | RecordError]:
         for path, sections, context in self.documents:
             yield from _document_awards(path, sections, context)
@@ -307,6 +315,9 @@ def _add_definitions(
         where = f"{path.name}:organisations[{index}]"
         found = _validate(Organisation, item, context, where)
         _keep(batch, found, batch.organisations, where)
+    # Specification ids of this file that were not kept: an award of this
+    # file must not be issued under another file's definition of the same id.
+    refused: dict[str, str] = {}
     for index, item in enumerate(sections.get("specifications") or []):
         where = f"{path.name}:specifications[{index}]"
         # A specification's own default_language applies to its plain texts.
@@ -314,7 +325,10 @@ def _add_definitions(
         if isinstance(item, dict) and isinstance(item.get("default_language"), str):
             own["default_language"] = item["default_language"]
         found = _validate(Specification, item, own, where)
-        _keep(batch, found, batch.specifications, where)
+        if not _keep(batch, found, batch.specifications, where):
+            spec_id = item.get("id") if isinstance(item, dict) else None
+            refused[str(spec_id)] = where
+    context[_REFUSED] = refused
 
     return sections, context
 
@@ -333,13 +347,29 @@ def _document_awards(
             # An award without a specification is of its own file's only one.
             item = {**item, "specification": (local_specs[0] or {}).get("id")}
         award = _validate(Award, item, context, source)
-        yield award if isinstance(award, RecordError) else SourcedAward(source, award)
+        if isinstance(award, RecordError):
+            yield award
+        elif award.specification in context.get(_REFUSED, {}):
+            where = context[_REFUSED][award.specification]
+            yield RecordError(
+                f"its specification {award.specification!r} in this file was "
+                f"refused ({where}); the award is not issued under another "
+                "definition",
+                record_id=award.id,
+                path="specification",
+                rule="an award is issued under its own file's specification",
+                source=source,
+            )
+        else:
+            yield SourcedAward(source, award)
 
 
-def _keep(batch: RecordBatch, found: Any, into: dict[str, Any], where: str) -> None:
+def _keep(batch: RecordBatch, found: Any, into: dict[str, Any], where: str) -> bool:
+    """Keep a definition unless invalid or in conflict; return whether kept."""
     if isinstance(found, RecordError):
         batch.errors.append(found)
-    elif found.id in into and into[found.id] != found:
+        return False
+    if found.id in into and into[found.id] != found:
         first = batch.origins.get(f"{type(found).__name__}:{found.id}", "another file")
         batch.errors.append(
             RecordError(
@@ -350,9 +380,11 @@ def _keep(batch: RecordBatch, found: Any, into: dict[str, Any], where: str) -> N
                 source=where,
             )
         )
-    else:
-        into[found.id] = found
-        batch.origins.setdefault(f"{type(found).__name__}:{found.id}", where)
+        return False
+    into[found.id] = found
+    batch.origins.setdefault(f"{type(found).__name__}:{found.id}", where)
+
+    return True
 
 
 def _validate(

@@ -73,7 +73,13 @@ _DURATION = re.compile(
 _IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f]+$")
 _WEB = re.compile(r"^https?://[^\s<>\"{}|\\^`\x00-\x1f\x7f]+$")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?_~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# Control characters, bidirectional overrides, lone surrogates (from JSON
+# escapes such as \ud800: not Unicode text) and the two non-characters XML 1.0
+# cannot hold (U+FFFE, U+FFFF).
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069"
+    "\ud800-\udfff\ufffe\uffff]"
+)
 _MAGIC = {
     "PNG": (b"\x89PNG\r\n\x1a\n",),
     "JPEG": (b"\xff\xd8\xff",),
@@ -131,14 +137,19 @@ def refuse_control_characters(data: Any) -> Any:
     """Refuse control and bidirectional-override characters in any text field.
 
     Line breaks and tabs stay allowed. Such characters are invisible in a
-    wallet and can make a name or title read differently from what it holds.
+    wallet and can make a name or title read differently from what it holds;
+    U+FFFE and U+FFFF cannot be written in XML at all.
     """
     if isinstance(data, dict):
         for key, value in data.items():
-            if isinstance(value, str) and (found := _CONTROL.search(value)):
-                raise ValueError(
-                    f"{key!r} contains the control character U+{ord(found.group()):04X}"
-                )
+            texts = value if isinstance(value, list) else [value]
+            for text in texts:
+                if isinstance(text, str) and (found := _CONTROL.search(text)):
+                    raise ValueError(
+                        f"{key!r} contains the character U+{ord(found.group()):04X}"
+                        " (control, bidirectional override, lone surrogate or "
+                        "XML non-character)"
+                    )
 
     return data
 
@@ -165,8 +176,9 @@ def _check_lang_map(value: dict[str, str]) -> dict[str, str]:
             raise ValueError(f"text for language {tag!r} is empty")
         if found := _CONTROL.search(text):
             raise ValueError(
-                f"text for {tag!r} contains the control character "
-                f"U+{ord(found.group()):04X}"
+                f"text for {tag!r} contains the character "
+                f"U+{ord(found.group()):04X} (control, bidirectional override, "
+                "lone surrogate or XML non-character)"
             )
         key = tag.lower() if len(tag) <= 3 else tag
         if key in cleaned:

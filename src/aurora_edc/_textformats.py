@@ -12,8 +12,9 @@ parsers refuse what would silently change or explode the data:
   model validates them field by field;
 * nesting deeper than :data:`MAX_DEPTH`, and data that expands to more than
   :data:`MAX_VALUES` values;
-* text that is not valid Unicode (lone surrogates from escapes such as
-  ``\\ud800``).
+* mapping keys that are not valid Unicode (lone surrogates from escapes such
+  as ``\\ud800``); such text in a value is left to the record model, which
+  refuses it with the field's path, so only that record fails.
 
 Each refusal is an :class:`~aurora_edc.InputError` naming the file and line.
 """
@@ -151,18 +152,12 @@ def _checked(data: Any, source: str) -> Any:
     def size(value: Any, depth: int) -> int:
         if depth > MAX_DEPTH:
             raise InputError(f"nested deeper than {MAX_DEPTH} levels", source=source)
-        if isinstance(value, str):
-            if _SURROGATE.search(value):
-                raise InputError(
-                    f"text {value[:40]!r} is not valid Unicode", source=source
-                )
-            return 1
         if not isinstance(value, dict | list):
             return 1
         if id(value) not in sizes:
             items = value.values() if isinstance(value, dict) else value
             keys = (
-                [size(key, depth + 1) for key in value]
+                [_key_size(key, source) for key in value]
                 if isinstance(value, dict)
                 else []
             )
@@ -181,3 +176,13 @@ def _checked(data: Any, source: str) -> Any:
         )
 
     return data
+
+
+def _key_size(key: Any, source: str) -> int:
+    # A value with a lone surrogate fails its record (the record model refuses
+    # it with the field's path); a key cannot be named in a message, so it
+    # fails the file.
+    if isinstance(key, str) and _SURROGATE.search(key):
+        raise InputError(f"key {key[:40]!r} is not valid Unicode", source=source)
+
+    return 1

@@ -126,7 +126,8 @@ def issue(
 
     try:
         stream = stream_records(records)
-        with _Progress(stream.count(), profile) as progress:
+        total = len(stream.definitions.errors) + stream.count()
+        with _Progress(total, profile) as progress:
             summary = issue_records(
                 stream,
                 options,
