@@ -712,3 +712,24 @@ def test_bytearray_is_sealed_like_bytes(
 
     report = verify_jades(sealed, trust=[test_pki.root])
     assert report.indication is Indication.TOTAL_PASSED
+
+
+class _TwoFaced(dict):  # type: ignore[type-arg]
+    """A dict that shows a duplicate member to whoever asks for its items."""
+
+    def items(self):  # type: ignore[no-untyped-def]
+        return [("a", 1), ("a", 2)]
+
+
+def test_container_subclass_is_read_back_strictly(
+    rsa_seal: IssuedCertificate,
+) -> None:
+    """A dict subclass whose items differ from its contents cannot slip through."""
+    credential = {
+        "id": "urn:x",
+        "issuer": {"eIDASIdentifier": {"notation": "VATBE-0123456789"}},
+        "nested": _TwoFaced(a=1),
+    }
+
+    with pytest.raises(InputError, match="duplicate member"):
+        seal_jades(credential, rsa_seal.seal_key())

@@ -258,3 +258,21 @@ def test_run_over_other_files_never_deletes_the_earlier_credentials(
     assert sorted(path.name for path in out.glob("*.jsonld")) == before
     records = json.loads((out / "report.json").read_text("utf-8"))["records"]
     assert [r["record"] for r in records] == ["VU-DLSD-2026-003"]
+
+
+def test_same_file_name_in_two_folders_is_not_the_same_record(
+    fixtures_dir: Path, tmp_path: Path
+) -> None:
+    """Awards of a file given twice, or of a namesake file, are duplicates."""
+    paths = _roster(fixtures_dir, tmp_path, rows=2)
+    other = tmp_path / "other"
+    other.mkdir()
+    namesake = other / "roster.csv"
+    namesake.write_bytes(paths[1].read_bytes())
+    out = tmp_path / "out"
+
+    issue_records(stream_records([*paths, namesake]), _options(out))
+
+    records = json.loads((out / "report.json").read_text("utf-8"))["records"]
+    assert [r["status"] for r in records] == ["written"] * 2 + ["error"] * 2
+    assert "already used" in records[2]["error"]["message"]

@@ -398,6 +398,12 @@ def _twice_xml_id() -> etree._Element:
     return root
 
 
+def _xml_id(value: str) -> etree._Element:
+    root = etree.fromstring(b"<r><a/></r>")
+    root.set("{http://www.w3.org/XML/1998/namespace}id", value)
+    return root
+
+
 def _entity() -> etree._Element:
     root = etree.fromstring(b"<r><a/></r>")
     root[0].append(etree.Entity("secret"))
@@ -425,6 +431,9 @@ def _long(attribute: bool) -> etree._Element:
         (lambda: _deep(DEFAULT_XML_LIMITS.max_depth + 1), "max-depth"),
         (_with_tail, "outside-root"),
         (_twice_xml_id, "xml-id"),
+        (lambda: _xml_id("1bad id"), "xml-id"),
+        (lambda: _xml_id(""), "xml-id"),
+        (lambda: _xml_id("a:b"), "xml-id"),
         (_entity, "entity"),
         (_with_dtd, "doctype"),
         (lambda: _long(attribute=True), "max-attribute-length"),
@@ -450,3 +459,16 @@ def test_check_tree_accepts_what_reads_back() -> None:
 
     check_tree(root)
     parse_xml(etree.tostring(root))
+
+
+def test_check_tree_of_an_element_looks_only_below_it() -> None:
+    """An element deep inside another document is checked as written alone."""
+    outer = _deep(DEFAULT_XML_LIMITS.max_depth - 1)
+    for element in list(outer.iter())[:2]:
+        element.set("{http://www.w3.org/XML/1998/namespace}id", "twice")
+    inner = list(outer.iter())[-1]
+    etree.SubElement(etree.SubElement(inner, "credential"), "title").text = "T"
+    credential = inner[0]
+
+    check_tree(credential)
+    parse_xml(etree.tostring(credential))

@@ -324,9 +324,11 @@ class _Run:
         # Ids name the files: two ids that give one file name (also on a
         # case-insensitive file system) would overwrite each other's credential.
         stem = output_stem(award_id).casefold()
-        first_id, first_source = self._first.setdefault(stem, (award_id, item.source))
-        if first_source == item.source and first_id == award_id:
+        first = self._first.get(stem)
+        if first is None:
+            self._first[stem] = (award_id, item.source)
             return item
+        first_id, first_source = first
         if first_id == award_id:
             message = f"award id already used by the record at {first_source}"
         else:

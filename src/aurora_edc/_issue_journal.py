@@ -91,7 +91,7 @@ class IssueJournal:
             if keep:
                 self._load()
             else:
-                self._start()
+                self._start(restart)
             self._append: IO[bytes] = self.path.open("ab")
             self._read: IO[bytes] = self.path.open("rb")
             self._size = self.path.stat().st_size
@@ -227,8 +227,10 @@ class IssueJournal:
 
     # --- internals ---------------------------------------------------------
 
-    def _start(self) -> None:
-        if self.path.exists():
+    def _start(self, restart: bool) -> None:
+        if self.path.exists() and restart:
+            log.info("run journal %s started afresh (restart)", self.path)
+        elif self.path.exists():
             log.warning(
                 "run journal %s belongs to other settings: started afresh", self.path
             )

@@ -265,11 +265,14 @@ def _prepare_credential(credential: object, key: SealKey, moment: datetime) -> b
     # text member names only (1 and "1" would become duplicates), no NaN, no
     # lone surrogate (the UTF-8 encoder refuses them), bounded nesting.
     try:
-        check_json_containers(data)
+        plain = check_json_containers(data)
         text = json.dumps(
             data, ensure_ascii=False, separators=(",", ":"), allow_nan=False
         )
         payload = text.encode()
+        if not plain:
+            # A dict or list subclass may have shown the check other members.
+            loads_strict(payload)
     except (TypeError, ValueError, RecursionError) as exc:
         # UnicodeEncodeError is a ValueError.
         raise InputError(f"credential is not strict JSON: {exc}") from exc

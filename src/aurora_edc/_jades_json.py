@@ -100,12 +100,17 @@ def _check_tree(value: Any, surrogates: bool) -> None:
         stack.extend((child, depth + 1) for child in children)
 
 
-def check_json_containers(value: Any) -> None:
+def check_json_containers(value: Any) -> bool:
     """Check data about to be written as JSON: text member names, bounded nesting.
 
     What ``json.dumps`` cannot refuse itself: ``allow_nan=False`` refuses
     NaN and the UTF-8 encoder lone surrogates; a member name that is not
     text (``1`` beside ``"1"``) would be written as a duplicate.
+
+    Returns:
+        Whether every container is a plain ``dict`` or ``list`` (or tuple). A
+        subclass may show this check other members than it shows the JSON
+        encoder, so the caller must then read the written text back strictly.
 
     Raises:
         ValueError: A member name that is not text, or nesting deeper than
@@ -113,22 +118,30 @@ def check_json_containers(value: Any) -> None:
 
     """
     if isinstance(value, dict | list | tuple):
-        _check_container(value, 0)
+        return _check_container(value, 0)
+
+    return True
 
 
 def _check_container(
     item: dict[Any, Any] | list[Any] | tuple[Any, ...], depth: int
-) -> None:
+) -> bool:
     # Recursion is bounded by MAX_JSON_DEPTH, far below the interpreter's limit.
     if depth >= MAX_JSON_DEPTH:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    plain = type(item) in _PLAIN
     if isinstance(item, dict):
         for name, child in item.items():
             if not isinstance(name, str):
                 raise ValueError(f"member name {name!r} is not text")
             if isinstance(child, dict | list | tuple):
-                _check_container(child, depth + 1)
+                plain = _check_container(child, depth + 1) and plain
     else:
         for child in item:
             if isinstance(child, dict | list | tuple):
-                _check_container(child, depth + 1)
+                plain = _check_container(child, depth + 1) and plain
+
+    return plain
+
+
+_PLAIN = frozenset({dict, list, tuple})

@@ -194,25 +194,32 @@ def _breach_at(rule: str, node: Any, limit: int, what: str) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _depth_path(max_depth: int) -> etree.XPath:
-    """A path that reaches an element nested deeper than ``max_depth``.
+    """A path from an element to the elements nested deeper than ``max_depth``.
 
-    It stops as soon as a level is empty, so it costs what the tree's real
-    depth costs, not the limit.
+    The element itself is level 1. The path stops as soon as a level is empty,
+    so it costs what the tree's real depth costs, not the limit.
     """
-    return etree.XPath("(/" + "/".join(["*"] * (max_depth + 1)) + ")[1]")
+    return etree.XPath("(" + "/".join(["*"] * max_depth) + ")[1]")
 
 
-_COUNT_ELEMENTS = etree.XPath("count(//*)")
-_COUNT_ATTRIBUTES = etree.XPath("count(//@*)")
-_MANY_ATTRIBUTES = etree.XPath("(//*[count(@*) > $n])[1]")
-_LONG_ATTRIBUTE = etree.XPath("(//@*[string-length(.) > $n])[1]")
-_LONG_TEXT = etree.XPath("(//text()[string-length(.) > $n])[1]")
+_COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
+_COUNT_ATTRIBUTES = etree.XPath("count(descendant-or-self::*/@*)")
+_MANY_ATTRIBUTES = etree.XPath("(descendant-or-self::*[count(@*) > $n])[1]")
+_LONG_ATTRIBUTE = etree.XPath("(descendant-or-self::*/@*[string-length(.) > $n])[1]")
+_LONG_TEXT = etree.XPath("(descendant::text()[string-length(.) > $n])[1]")
 
 
 def _check_xml_ids(root: etree._Element, guard: _Guard) -> None:
     seen: set[str] = set()
     for value in _XML_IDS(root):
         text = str(value)
+        if not _is_ncname(text):
+            guard._refuse(
+                "xml-id",
+                f"xml:id {shorten(text)} is not an XML name without a colon "
+                "(rule 'xml-id'; xml:id 1.0, clause 4)",
+                None,
+            )
         if text in seen:
             guard._refuse(
                 "xml-id",
@@ -223,7 +230,19 @@ def _check_xml_ids(root: etree._Element, guard: _Guard) -> None:
         seen.add(text)
 
 
-_XML_IDS = etree.XPath("//@xml:id")
+_XML_IDS = etree.XPath("descendant-or-self::*/@xml:id")
+
+
+def _is_ncname(text: str) -> bool:
+    """Whether ``text`` is an NCName (Namespaces in XML 1.0), as lxml judges tags."""
+    if not text or ":" in text:
+        return False
+    try:
+        etree.QName(text)
+    except ValueError:
+        return False
+
+    return True
 
 
 def _chunks(source: Path | bytes, limits: XMLLimits, name: str) -> Iterator[bytes]:
