@@ -80,29 +80,6 @@ if _typing.TYPE_CHECKING:
         EuropassWalletConfig,
         WalletRecipient,
     )
-    from ._exceptions import (
-        AlreadySealedError,
-        ArtefactError,
-        ArtefactIntegrityError,
-        ArtefactNotFoundError,
-        AuroraEDCError,
-        ConformanceError,
-        HandoffError,
-        InputError,
-        IssuerMismatchError,
-        KeyMaterialError,
-        PayloadTooLargeError,
-        RecordError,
-        SealError,
-        SHACLConformanceError,
-        TimestampAuthorityError,
-        UnknownCodeError,
-        UnknownProfileError,
-        UnknownSchemaError,
-        UnsafeXMLError,
-        VerificationError,
-        XSDConformanceError,
-    )
     from ._issue import (
         IssueOptions,
         IssueSummary,
@@ -139,7 +116,6 @@ if _typing.TYPE_CHECKING:
         verify_presentation,
     )
     from ._qr import QRKind, offer_qr
-    from ._report import Finding, Severity, ValidationReport
     from ._sdjwt import ELM_VCT, SDJWTFormat, SDJWTVCIssuer, elm_type_metadata
     from ._shacl import (
         SHACLValidator,

@@ -104,13 +104,20 @@ class Node:
         """Whether this node is a Verifiable Credential (the root)."""
         return "VerifiableCredential" in self.types
 
+    def children(self) -> list[Node]:
+        """Return the nodes this node's properties hold, in property order."""
+        return [
+            item
+            for value in self.props.values()
+            for item in (value if isinstance(value, list) else [value])
+            if isinstance(item, Node)
+        ]
+
     def walk(self) -> Iterator[Node]:
         """Yield this node and every node below it, depth first."""
         yield self
-        for value in self.props.values():
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, Node):
-                    yield from item.walk()
+        for child in self.children():
+            yield from child.walk()
 
 
 @dataclass(frozen=True)

@@ -197,10 +197,6 @@ class LinesCache:
         self.limit = limit
         self._entries: dict[int, _Entry] = {}
 
-    def lines(self, node: Node) -> str:
-        """Return the node's lines, computed once while the node is cached."""
-        return self._entry(node).lines
-
     def walk(self, root: Node, *, shortcut: bool = False) -> dict[str, str]:
         """Return node id -> lines for ``root`` and every node below it.
 
@@ -228,13 +224,7 @@ class LinesCache:
                     own.setdefault(node_id, lines)
                 continue
             own.setdefault(node.id, entry.lines)
-            children = [
-                item
-                for value in node.props.values()
-                for item in (value if isinstance(value, list) else [value])
-                if isinstance(item, Node)
-            ]
-            stack.extend(reversed(children))
+            stack.extend(reversed(node.children()))
 
         return own
 

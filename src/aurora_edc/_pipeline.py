@@ -402,9 +402,7 @@ class RecordIssuer:
             final = self._seal(credential, documents)
         else:
             final = {
-                name: WRITERS[name].write(credential)
-                if document is None
-                else WRITERS[name].to_bytes(document)
+                name: WRITERS[name].to_bytes(credential, document)
                 for name, document in documents.items()
             }
         target = options.out_dir if status == "written" else options.out_dir / "invalid"
@@ -449,7 +447,6 @@ class RecordIssuer:
         when = credential.get("issued")
         sealed = {}
         for name, document in documents.items():
-            writer = WRITERS[name]
             if name == "jsonld":
                 from ._jades import seal_jades
 
@@ -462,10 +459,8 @@ class RecordIssuer:
                 sealed[name] = seal_xades(
                     document, self.key, tsa_url=tsa_url, when=when
                 )
-            elif document is None:
-                sealed[name] = writer.write(credential)
             else:
-                sealed[name] = writer.to_bytes(document)
+                sealed[name] = WRITERS[name].to_bytes(credential, document)
 
         return sealed
 

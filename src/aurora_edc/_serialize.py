@@ -69,8 +69,13 @@ class Writer:
             self.write(credential) if self.render is None else self.render(credential)
         )
 
-    def to_bytes(self, document: Any) -> bytes:
-        """Return the file's bytes of what :meth:`document` returned."""
+    def to_bytes(self, credential: Node, document: Any) -> bytes:
+        """Return the file's bytes of what :meth:`document` returned.
+
+        ``document`` None (nothing rendered yet) writes the credential.
+        """
+        if document is None:
+            return self.write(credential)
         if self.dump is None:
             assert isinstance(document, bytes)
             return document
@@ -129,13 +134,11 @@ def ntriples_bytes(credential: Node) -> bytes:
 
 
 def _elm12_bytes(credential: Node) -> bytes:
-    from ._xml12 import elm12_bytes  # lxml and the XSDs only when XML is asked for
-
-    return elm12_bytes(credential)
+    return _elm12_dump(_elm12_render(credential))
 
 
 def _elm12_render(credential: Node) -> Any:
-    from ._xml12 import elm12_tree
+    from ._xml12 import elm12_tree  # lxml and the XSDs only when XML is asked for
 
     return elm12_tree(credential, pretty=True)
 

@@ -83,13 +83,7 @@ def _unique_nodes(credential: Node) -> list[Node]:
         if node.id not in seen:
             seen.add(node.id)
             found.append(node)
-        children = [
-            item
-            for value in node.props.values()
-            for item in (value if isinstance(value, list) else [value])
-            if isinstance(item, Node)
-        ]
-        stack.extend(reversed(children))
+        stack.extend(reversed(node.children()))
 
     return found
 
